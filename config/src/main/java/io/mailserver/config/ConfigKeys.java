@@ -1,0 +1,155 @@
+package io.mailserver.config;
+
+import static io.mailserver.config.ConfigKey.Kind.*;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every key the configuration file accepts, with its default. This table is the reference:
+ * {@code docs/configuration.md} and {@code conf/mailserver.conf} describe the same keys.
+ */
+public final class ConfigKeys {
+    private ConfigKeys() {
+    }
+
+    public static final String HOSTNAME = "server.hostname";
+    public static final String DATA_DIR = "server.data-dir";
+    public static final String DEFAULT_DOMAIN = "server.default-domain";
+    public static final String POSTMASTER = "server.postmaster";
+    public static final String SHUTDOWN_GRACE = "server.shutdown-grace";
+
+    public static final String DB_URL = "db.url";
+    public static final String DB_USER = "db.user";
+    public static final String DB_PASSWORD = "db.password";
+    public static final String DB_POOL_SIZE = "db.pool-size";
+
+    public static final String SMTP_LISTEN = "smtp.listen";
+    public static final String SUBMISSION_LISTEN = "submission.listen";
+    public static final String SMTPS_LISTEN = "smtps.listen";
+    public static final String POP3_LISTEN = "pop3.listen";
+    public static final String POP3S_LISTEN = "pop3s.listen";
+
+    public static final String TLS_CERT_CHAIN = "tls.cert-chain";
+    public static final String TLS_PRIVATE_KEY = "tls.private-key";
+    public static final String TLS_ALLOW_PLAINTEXT_AUTH = "tls.allow-plaintext-auth";
+
+    public static final String TRUSTED_NETWORKS = "network.trusted";
+
+    public static final String SMTP_VRFY = "smtp.vrfy";
+    public static final String SMTP_EXPN = "smtp.expn";
+    public static final String SMTP_BARE_NEWLINE = "smtp.bare-newline";
+    public static final String SMTP_LONG_DATA_LINES = "smtp.long-data-lines";
+    public static final String SMTP_MAX_RECEIVED_HEADERS = "smtp.max-received-headers";
+    public static final String SMTP_CHECK_SENDER_DOMAIN = "smtp.check-sender-domain";
+    public static final String SMTP_TIMEOUT = "smtp.timeout";
+    public static final String SMTP_DATA_TIMEOUT = "smtp.data-timeout";
+    public static final String CONTENT_REJECT_PATTERN = "content.reject-pattern";
+
+    public static final String POP3_TIMEOUT = "pop3.timeout";
+    public static final String POP3_LOCK_TTL = "pop3.lock-ttl";
+
+    public static final String LIMIT_MESSAGE_SIZE = "limits.message-size";
+    public static final String LIMIT_RECIPIENTS = "limits.recipients";
+    public static final String LIMIT_COMMAND_LINE = "limits.command-line-length";
+    public static final String LIMIT_CONNECTIONS = "limits.connections";
+    public static final String LIMIT_CONNECTIONS_PER_IP = "limits.connections-per-ip";
+    public static final String LIMIT_ERRORS = "limits.errors";
+    public static final String LIMIT_AUTH_FAILURES = "limits.auth-failures";
+
+    public static final String RELAY_SMARTHOST = "relay.smarthost";
+    public static final String RELAY_SMARTHOST_TLS = "relay.smarthost-tls";
+    public static final String RELAY_SMARTHOST_USER = "relay.smarthost-user";
+    public static final String RELAY_SMARTHOST_PASSWORD = "relay.smarthost-password";
+    public static final String RELAY_ROUTES = "relay.routes";
+    public static final String RELAY_RETRY_INITIAL = "relay.retry-initial";
+    public static final String RELAY_RETRY_MAX = "relay.retry-max";
+    public static final String RELAY_LIFETIME = "relay.lifetime";
+    public static final String RELAY_DELAY_WARNING = "relay.delay-warning";
+    public static final String RELAY_CONCURRENCY = "relay.concurrency";
+    public static final String RELAY_CONCURRENCY_PER_DESTINATION = "relay.concurrency-per-destination";
+    public static final String RELAY_CONNECT_TIMEOUT = "relay.connect-timeout";
+    public static final String DNS_RESOLVER = "dns.resolver";
+
+    public static final String LOG_FILE = "log.file";
+    public static final String LOG_LEVEL = "log.level";
+
+    private static final Map<String, ConfigKey> ALL = new LinkedHashMap<>();
+
+    private static void key(String name, String def, ConfigKey.Kind kind, String doc) {
+        ALL.put(name, new ConfigKey(name, def, kind, List.of(), false, doc));
+    }
+
+    private static void choice(String name, String def, List<String> choices, String doc) {
+        ALL.put(name, new ConfigKey(name, def, CHOICE, choices, false, doc));
+    }
+
+    static {
+        key(HOSTNAME, "", STRING, "Name of this server in greetings and Received headers (empty: the machine's host name).");
+        key(DATA_DIR, "data", PATH, "Directory for the embedded database, the self-signed certificate and log files.");
+        key(DEFAULT_DOMAIN, "", DOMAIN_OR_EMPTY, "Domain assumed when a POP3 or AUTH user name has no @ (empty: full addresses only).");
+        key(POSTMASTER, "", ADDRESS_OR_EMPTY, "Where mail to postmaster@ of any local domain goes when no user or alias of that name exists.");
+        key(SHUTDOWN_GRACE, "30s", DURATION, "On SIGTERM, how long transactions in progress may take to finish.");
+
+        key(DB_URL, "", STRING, "JDBC URL of the store (empty: an embedded H2 file in the data directory).");
+        key(DB_USER, "mail", STRING, "Database user.");
+        key(DB_PASSWORD, "", STRING, "Database password.");
+        key(DB_POOL_SIZE, "32", INT, "Maximum number of pooled database connections.");
+
+        key(SMTP_LISTEN, "0.0.0.0:2525", LISTEN_OR_EMPTY, "SMTP (MX) listener; production: 0.0.0.0:25. Empty turns it off.");
+        key(SUBMISSION_LISTEN, "0.0.0.0:2587", LISTEN_OR_EMPTY, "Submission listener (STARTTLS, AUTH required); production: 0.0.0.0:587.");
+        key(SMTPS_LISTEN, "0.0.0.0:2465", LISTEN_OR_EMPTY, "Submission over implicit TLS; production: 0.0.0.0:465.");
+        key(POP3_LISTEN, "0.0.0.0:2110", LISTEN_OR_EMPTY, "POP3 listener (STLS); production: 0.0.0.0:110.");
+        key(POP3S_LISTEN, "0.0.0.0:2995", LISTEN_OR_EMPTY, "POP3 over implicit TLS; production: 0.0.0.0:995.");
+
+        key(TLS_CERT_CHAIN, "", PATH, "PEM certificate chain (e.g. certbot's fullchain.pem); empty: a self-signed one in the data directory.");
+        key(TLS_PRIVATE_KEY, "", PATH, "PEM private key (e.g. certbot's privkey.pem).");
+        key(TLS_ALLOW_PLAINTEXT_AUTH, "false", BOOLEAN, "Allow AUTH and POP3 USER/PASS without TLS (for loopback testing only).");
+
+        key(TRUSTED_NETWORKS, "127.0.0.0/8, ::1/128", CIDR_LIST, "Clients in these networks may relay without AUTH and see VRFY/EXPN answers.");
+
+        choice(SMTP_VRFY, "trusted", List.of("everyone", "trusted", "nobody"), "Who gets real VRFY answers (trusted = trusted networks and authenticated users).");
+        choice(SMTP_EXPN, "trusted", List.of("everyone", "trusted", "nobody"), "Who gets real EXPN answers.");
+        choice(SMTP_BARE_NEWLINE, "reject", List.of("reject", "normalize"), "A bare CR or LF inside DATA: reject the message, or turn it into CRLF.");
+        choice(SMTP_LONG_DATA_LINES, "accept", List.of("accept", "reject"), "A DATA line over 998 octets (RFC 5322 limit): accept it as is, or reject the message.");
+        key(SMTP_MAX_RECEIVED_HEADERS, "50", INT, "More Received headers than this means a mail loop (554 5.4.6).");
+        key(SMTP_CHECK_SENDER_DOMAIN, "true", BOOLEAN, "Refuse MAIL FROM domains without MX or address records (untrusted, unauthenticated clients).");
+        key(SMTP_TIMEOUT, "5m", DURATION, "Idle time allowed between SMTP commands (RFC 5321 4.5.3.2: at least 5 minutes).");
+        key(SMTP_DATA_TIMEOUT, "10m", DURATION, "Idle time allowed inside DATA.");
+        ALL.put(CONTENT_REJECT_PATTERN, new ConfigKey(CONTENT_REJECT_PATTERN, "", REGEX, List.of(), true,
+                "A regular expression; a message with a header or body line matching it is refused (554 5.7.1). Repeat the key for more."));
+
+        key(POP3_TIMEOUT, "10m", DURATION, "POP3 autologout timer (RFC 1939: at least 10 minutes).");
+        key(POP3_LOCK_TTL, "15m", DURATION, "How long a maildrop lock outlives a node that died holding it.");
+
+        key(LIMIT_MESSAGE_SIZE, "32M", SIZE, "Largest message accepted (advertised in EHLO SIZE).");
+        key(LIMIT_RECIPIENTS, "1000", INT, "Recipients per message (RFC 5321 asks for at least 100).");
+        key(LIMIT_COMMAND_LINE, "2048", INT, "Longest command line accepted, CRLF included (RFC 5321: at least 512).");
+        key(LIMIT_CONNECTIONS, "10000", INT, "Simultaneous connections per listener.");
+        key(LIMIT_CONNECTIONS_PER_IP, "20", INT, "Simultaneous connections from one address (trusted networks are exempt).");
+        key(LIMIT_ERRORS, "20", INT, "Errors in one session before 421 and close (replies are slowed past half of it).");
+        key(LIMIT_AUTH_FAILURES, "5", INT, "Failed logins from one address within 15 minutes before further attempts are refused.");
+
+        key(RELAY_SMARTHOST, "", LISTEN_OR_EMPTY, "Send all outbound mail through this host:port (empty: MX lookup).");
+        choice(RELAY_SMARTHOST_TLS, "opportunistic", List.of("none", "opportunistic", "required"), "STARTTLS toward the smarthost.");
+        key(RELAY_SMARTHOST_USER, "", STRING, "AUTH user for the smarthost (empty: no AUTH).");
+        key(RELAY_SMARTHOST_PASSWORD, "", STRING, "AUTH password for the smarthost.");
+        key(RELAY_ROUTES, "", ROUTES, "Per-domain routes, e.g. remote.test -> [127.0.0.1]:2600; they win over MX and smarthost.");
+        key(RELAY_RETRY_INITIAL, "5m", DURATION, "First retry delay of a deferred recipient; it doubles each attempt.");
+        key(RELAY_RETRY_MAX, "1h", DURATION, "Longest retry delay.");
+        key(RELAY_LIFETIME, "5d", DURATION, "How long a message is retried before it bounces.");
+        key(RELAY_DELAY_WARNING, "4h", DURATION, "Send a delay notice to the sender after this long (0 turns it off).");
+        key(RELAY_CONCURRENCY, "20", INT, "Outbound deliveries in progress at once.");
+        key(RELAY_CONCURRENCY_PER_DESTINATION, "5", INT, "Outbound deliveries in progress at once to one destination.");
+        key(RELAY_CONNECT_TIMEOUT, "30s", DURATION, "Timeout for opening a connection to a remote server.");
+        key(DNS_RESOLVER, "", LISTEN_OR_EMPTY, "DNS server as host:port (empty: the system's resolvers).");
+
+        key(LOG_FILE, "", PATH, "Also log to this file, rolled daily (relative paths are under the data directory; empty: console only).");
+        choice(LOG_LEVEL, "info", List.of("error", "warn", "info", "debug", "trace"), "Log level of the server's own loggers.");
+    }
+
+    public static Map<String, ConfigKey> all() {
+        return java.util.Collections.unmodifiableMap(ALL);
+    }
+}

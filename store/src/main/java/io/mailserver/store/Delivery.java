@@ -1,0 +1,30 @@
+package io.mailserver.store;
+
+import java.io.OutputStream;
+
+/**
+ * One message on its way into the store: content streamed first, then the recipients' fates, then one
+ * durable commit (DESIGN.md contracts 2 and 3). Heap use does not depend on the message size.
+ */
+public interface Delivery extends AutoCloseable {
+    /** Where the message bytes go (after any headers the caller prepends). Write, then call {@link #commit()}. */
+    OutputStream content();
+
+    /** A copy into this local user's mailbox. */
+    void addLocalRecipient(long userId);
+
+    /** A row in the outbound queue for this remote address. */
+    void addRemoteRecipient(String address);
+
+    /**
+     * Stores content, mailbox entries and queue rows in one transaction and returns only once it has
+     * reached the disk (group commit: one sync covers many deliveries).
+     * @return the message id
+     * @throws StoreException if anything failed; then nothing was stored
+     */
+    long commit();
+
+    /** Discards what was written. Safe to call after commit or twice. */
+    @Override
+    void close();
+}
