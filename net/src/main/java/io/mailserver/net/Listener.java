@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.config.HostPort;
+import io.mailserver.net.tls.StartTlsGuard;
 
 /**
  * A MINA TCP listener set up the way DESIGN.md contract 5 asks: listen backlog 1024, TCP_NODELAY,
@@ -26,7 +27,9 @@ import io.mailserver.config.HostPort;
  * the protocol handler (which talks to the database) never runs on an I/O thread while one
  * session's events stay in order.
  *
- * <p>Filter chain: [tls (implicit TLS only)] → limits → codec → executor → handler.
+ * <p>Filter chain: [tls (implicit TLS, or added by STARTTLS)] → limits → starttls-gate → codec → executor →
+ * starttls-fence → handler. The gate and the fence keep plaintext pipelined after STARTTLS/STLS out of the
+ * protocol ({@link StartTlsGuard}); on a session that never upgrades they only pass events on.
  */
 public final class Listener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Listener.class);
@@ -37,10 +40,12 @@ public final class Listener implements AutoCloseable {
                           Duration idleTimeout, int lineFragmentSize, int handlerThreads, IoFilter implicitTls) {
     }
 
-    public static final String TLS_FILTER = "tls";
+    public static final String TLS_FILTER = io.mailserver.net.tls.StartTls.FILTER_NAME;
     public static final String LIMIT_FILTER = "limits";
     public static final String CODEC_FILTER = "codec";
     public static final String EXECUTOR_FILTER = "executor";
+    public static final String STARTTLS_GATE_FILTER = "starttls-gate";
+    public static final String STARTTLS_FENCE_FILTER = "starttls-fence";
 
     private final String name;
     private final NioSocketAcceptor acceptor;
@@ -76,9 +81,13 @@ public final class Listener implements AutoCloseable {
         if (o.implicitTls() != null) {
             chain.addLast(TLS_FILTER, o.implicitTls());
         }
+        LineDecoder decoder = new LineDecoder(o.lineFragmentSize());
+        StartTlsGuard guard = new StartTlsGuard(decoder);
         chain.addLast(LIMIT_FILTER, limits);
-        chain.addLast(CODEC_FILTER, new ProtocolCodecFilter(new ReplyEncoder(), new LineDecoder(o.lineFragmentSize())));
+        chain.addLast(STARTTLS_GATE_FILTER, guard.gate());
+        chain.addLast(CODEC_FILTER, new ProtocolCodecFilter(new ReplyEncoder(), decoder));
         chain.addLast(EXECUTOR_FILTER, new ExecutorFilter(executor));
+        chain.addLast(STARTTLS_FENCE_FILTER, guard.fence());
         acceptor.setHandler(handler);
         InetSocketAddress bindTo = o.address().toSocketAddress();
         try {
