@@ -45,6 +45,15 @@ public final class JdbcMailStore implements MailStore {
      */
     public static final String H2_SETTINGS = ";WRITE_DELAY=0;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000";
 
+    static {
+        // AUTO_SERVER starts H2's TCP server with -tcpAllowOthers on all interfaces (H2 2.3.232,
+        // Database.startServer). Binding it to loopback keeps other hosts out; mailctl and the server run
+        // on the same machine. Must be set before H2 reads its system properties; an explicit setting wins.
+        if (System.getProperty("h2.bindAddress") == null) {
+            System.setProperty("h2.bindAddress", "127.0.0.1");
+        }
+    }
+
     private final HikariDataSource dataSource;
     private final Database db;
     private final GroupCommit groupCommit;
