@@ -11,6 +11,7 @@ import org.apache.mina.core.filterchain.DefaultIoFilterChainBuilder;
 import org.apache.mina.core.filterchain.IoFilter;
 import org.apache.mina.core.service.IoHandler;
 import org.apache.mina.core.session.IdleStatus;
+import org.apache.mina.core.session.IoSession;
 import org.apache.mina.filter.codec.ProtocolCodecFilter;
 import org.apache.mina.filter.executor.ExecutorFilter;
 import org.apache.mina.filter.executor.OrderedThreadPoolExecutor;
@@ -100,6 +101,16 @@ public final class Listener implements AutoCloseable {
         Listener listener = new Listener(o.name(), acceptor, executor, limits);
         log.info("{} listening on {}", o.name(), listener.localAddress());
         return listener;
+    }
+
+    /**
+     * Hands {@code message} (not client input: e.g. a shutdown signal) to the session's handler, in order with
+     * the lines already decoded. Unlike {@code fireMessageReceived} it skips the TLS filter, which takes only
+     * bytes, and the codec. Works on sessions of any {@link Listener}.
+     */
+    public static void signal(IoSession session, Object message) {
+        StartTlsGuard.of(session).ifPresentOrElse(guard -> guard.inject(session, message),
+                () -> session.getFilterChain().fireMessageReceived(message));
     }
 
     public InetSocketAddress localAddress() {

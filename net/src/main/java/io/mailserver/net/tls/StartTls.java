@@ -49,12 +49,11 @@ public final class StartTls {
         if (chain.contains(SslFilter.class)) {
             throw new IllegalStateException("TLS is already active on this session");
         }
-        if (!(chain.get(StartTlsGuard.Gate.class) instanceof StartTlsGuard.Gate gate)) {
-            throw new IllegalStateException("the listener has no STARTTLS guard filter");
-        }
+        StartTlsGuard guard = StartTlsGuard.of(session)
+                .orElseThrow(() -> new IllegalStateException("the listener has no STARTTLS guard filter"));
         byte[] bytes = reply.getBytes(StandardCharsets.US_ASCII);
         try {
-            gate.guard().upgrade(session, () -> {
+            guard.upgrade(session, () -> {
                 chain.addFirst(FILTER_NAME, filter);
                 chain.fireFilterWrite(new PlaintextWriteRequest(session, bytes));
             });

@@ -13,6 +13,8 @@ import org.apache.mina.filter.ssl.SslFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.mailserver.net.Line;
+
 /**
  * Makes sure that nothing a client sent in plaintext after STARTTLS/STLS is ever taken as a command sent under
  * TLS: the command-injection bug class of CVE-2011-0411 (DESIGN.md contract 6). MINA passes pipelined bytes
@@ -91,6 +93,22 @@ public final class StartTlsGuard {
         }
     }
 
+    /** The guard on this session's chain, if its listener installed one. */
+    public static java.util.Optional<StartTlsGuard> of(IoSession session) {
+        return session.getFilterChain().get(Gate.class) instanceof Gate gate
+                ? java.util.Optional.of(gate.guard()) : java.util.Optional.empty();
+    }
+
+    /**
+     * Delivers a message of the server's own (a shutdown signal, say) to the handler in order with the session's
+     * lines: it enters the chain just after the gate, so neither the TLS filter nor the codec sees it.
+     */
+    public void inject(IoSession session, Object message) {
+        synchronized (lock(session)) {
+            session.getFilterChain().getNextFilter(gate).messageReceived(session, message);
+        }
+    }
+
     private static Object lock(IoSession session) {
         Object lock = session.getAttribute(LOCK);
         if (lock == null) {
@@ -156,8 +174,8 @@ public final class StartTlsGuard {
                 }
                 return;
             }
-            if (session.containsAttribute(DISCARDING)) {
-                countDrop(session);
+            if (session.containsAttribute(DISCARDING) && (message instanceof Line || message instanceof IoBuffer)) {
+                countDrop(session); // client input only: signals the server sends itself still pass
                 return;
             }
             next.messageReceived(session, message);

@@ -50,6 +50,10 @@ final class EchoServer implements AutoCloseable {
         listener.close();
     }
 
+    /** A message of the server's own, delivered with {@link Listener#signal}. */
+    record Signal(String name) {
+    }
+
     private static final class Handler extends IoHandlerAdapter {
         private final StartTls startTls;
 
@@ -64,6 +68,10 @@ final class EchoServer implements AutoCloseable {
 
         @Override
         public void messageReceived(IoSession session, Object message) {
+            if (message instanceof Signal signal) {
+                session.write("250 signal " + signal.name() + "\r\n");
+                return;
+            }
             String text = ((Line) message).text();
             String verb = text.toUpperCase(Locale.ROOT);
             if (verb.startsWith("EHLO")) {

@@ -152,6 +152,18 @@ class StartTlsTest {
     }
 
     @Test
+    void serverSignalsReachTheHandlerUnderTls() throws Exception {
+        try (SSLSocket secured = handshake(null, implicit.port())) {
+            InputStream in = secured.getInputStream();
+            assertEquals("220 echo ready", readLine(in));
+            for (var session : implicit.listener.acceptor().getManagedSessions().values()) {
+                io.mailserver.net.Listener.signal(session, new EchoServer.Signal("stop"));
+            }
+            assertEquals("250 signal stop", readLine(in));
+        }
+    }
+
+    @Test
     void startTlsInsideTlsIsRefused() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", plain.port())) {
             socket.setSoTimeout(10_000);
