@@ -24,7 +24,8 @@ import io.mailserver.config.HostPort;
  * A MINA TCP listener set up the way DESIGN.md contract 5 asks: listen backlog 1024, TCP_NODELAY,
  * strict line codec, a per-listener and per-address connection limit, and an ordered executor so
  * the protocol handler (which talks to the database) never runs on an I/O thread while one
- * session's events stay in order.
+ * session's events stay in order; a session whose queued input passes 1 MiB stops being read until
+ * its handler catches up ({@link ReadThrottle}), so a fast upload cannot fill the heap.
  *
  * <p>Filter chain: [tls (implicit TLS only)] → limits → codec → executor → handler.
  */
@@ -41,6 +42,10 @@ public final class Listener implements AutoCloseable {
     public static final String LIMIT_FILTER = "limits";
     public static final String CODEC_FILTER = "codec";
     public static final String EXECUTOR_FILTER = "executor";
+
+    /** Input of one session waiting for its handler beyond which reading pauses (see {@link ReadThrottle}). */
+    static final long READ_HIGH_WATER = 1024 * 1024;
+    static final long READ_LOW_WATER = 256 * 1024;
 
     private final String name;
     private final NioSocketAcceptor acceptor;
@@ -71,7 +76,7 @@ public final class Listener implements AutoCloseable {
                     Thread t = new Thread(r, o.name() + "-handler");
                     t.setDaemon(true);
                     return t;
-                });
+                }, new ReadThrottle(READ_HIGH_WATER, READ_LOW_WATER));
         DefaultIoFilterChainBuilder chain = acceptor.getFilterChain();
         if (o.implicitTls() != null) {
             chain.addLast(TLS_FILTER, o.implicitTls());

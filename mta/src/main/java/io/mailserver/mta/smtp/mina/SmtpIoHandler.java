@@ -1,0 +1,196 @@
+package io.mailserver.mta.smtp.mina;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+
+import org.apache.mina.core.service.IoHandlerAdapter;
+import org.apache.mina.core.session.AttributeKey;
+import org.apache.mina.core.session.IdleStatus;
+import org.apache.mina.core.session.IoSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import io.mailserver.mta.smtp.ListenerProfile;
+import io.mailserver.mta.smtp.Outcome;
+import io.mailserver.mta.smtp.Replies;
+import io.mailserver.mta.smtp.SmtpContext;
+import io.mailserver.mta.smtp.SmtpProtocol;
+import io.mailserver.mta.smtp.SmtpSession;
+import io.mailserver.net.Line;
+
+/**
+ * The thin MINA adapter: one {@link SmtpProtocol} per connection, fed the decoder's {@link Line}s on the
+ * listener's ordered executor (never on an I/O thread). Each outcome's replies leave in one write, so a
+ * multi-line reply is one buffer and TCP_NODELAY sends it at once; replies to pipelined commands go
+ * out as they are produced, in order (RFC 2920 3.2 allows that). Idle timeouts: {@code smtp.timeout}
+ * between commands, {@code smtp.data-timeout} inside DATA, then 421 4.4.2 and close.
+ */
+public final class SmtpIoHandler extends IoHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(SmtpIoHandler.class);
+    private static final AttributeKey PROTOCOL = new AttributeKey(SmtpIoHandler.class, "protocol");
+    private static final AttributeKey GREETING_SENT = new AttributeKey(SmtpIoHandler.class, "greetingSent");
+    private static final AttributeKey IN_DATA = new AttributeKey(SmtpIoHandler.class, "inData");
+    /** The MDC key every log line of a session carries. */
+    public static final String MDC_SESSION = "session";
+
+    /** Sent down a session's filter chain by {@link #signalShutdown}: arrives in order with the session's lines. */
+    static final class ShutdownSignal {
+        static final ShutdownSignal INSTANCE = new ShutdownSignal();
+    }
+
+    private final SmtpContext context;
+    private final ListenerProfile profile;
+    private final Predicate<InetAddress> trusted;
+    private final Duration commandTimeout;
+    private final Duration dataTimeout;
+
+    public SmtpIoHandler(SmtpContext context, ListenerProfile profile, Predicate<InetAddress> trusted, Duration commandTimeout, Duration dataTimeout) {
+        this.context = context;
+        this.profile = profile;
+        this.trusted = trusted;
+        this.commandTimeout = commandTimeout;
+        this.dataTimeout = dataTimeout;
+    }
+
+    /** Asks the session to stop after what it is doing (see {@link SmtpProtocol#onShutdown()}). */
+    public static void signalShutdown(IoSession session) {
+        session.getFilterChain().fireMessageReceived(ShutdownSignal.INSTANCE);
+    }
+
+    /** Whether the session is receiving message content right now (shutdown waits for those). */
+    public static boolean inData(IoSession session) {
+        return Boolean.TRUE.equals(session.getAttribute(IN_DATA));
+    }
+
+    @Override
+    public void sessionOpened(IoSession io) {
+        InetAddress remote = io.getRemoteAddress() instanceof InetSocketAddress isa ? isa.getAddress() : InetAddress.getLoopbackAddress();
+        String id = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36 * 36, 36L * 36 * 36 * 36 * 36 * 36 * 36 * 36), 36)
+                .toUpperCase(java.util.Locale.ROOT);
+        MDC.put(MDC_SESSION, id);
+        try {
+            SmtpProtocol protocol = new SmtpProtocol(context, new SmtpSession(id, remote, trusted.test(remote), profile));
+            io.setAttribute(PROTOCOL, protocol);
+            setIdle(io, commandTimeout);
+            if (context.isShuttingDown()) {
+                apply(io, protocol, Outcome.replyAndClose(Replies.shuttingDown(context.settings().hostname())));
+                return;
+            }
+            // The write completes on the I/O thread before that thread reads the client's next bytes, so
+            // a line that arrives while this flag is unset was sent before the greeting reached the client.
+            io.write(protocol.greeting().toWire()).addListener(f -> io.setAttribute(GREETING_SENT, Boolean.TRUE));
+        } finally {
+            MDC.remove(MDC_SESSION);
+        }
+    }
+
+    @Override
+    public void messageReceived(IoSession io, Object message) {
+        SmtpProtocol protocol = protocol(io);
+        if (protocol == null) {
+            return;
+        }
+        MDC.put(MDC_SESSION, protocol.session().id());
+        try {
+            Outcome outcome;
+            if (message instanceof ShutdownSignal) {
+                outcome = protocol.onShutdown();
+            } else if (message instanceof Line line) {
+                outcome = io.containsAttribute(GREETING_SENT) || protocol.isClosed() ? protocol.onLine(line) : protocol.onEarlyTalk();
+            } else {
+                return;
+            }
+            apply(io, protocol, outcome);
+        } finally {
+            MDC.remove(MDC_SESSION);
+        }
+    }
+
+    @Override
+    public void sessionIdle(IoSession io, IdleStatus status) {
+        SmtpProtocol protocol = protocol(io);
+        if (protocol == null || status != IdleStatus.READER_IDLE) {
+            return;
+        }
+        MDC.put(MDC_SESSION, protocol.session().id());
+        try {
+            apply(io, protocol, protocol.onTimeout());
+        } finally {
+            MDC.remove(MDC_SESSION);
+        }
+    }
+
+    @Override
+    public void sessionClosed(IoSession io) {
+        SmtpProtocol protocol = protocol(io);
+        if (protocol == null) {
+            return;
+        }
+        MDC.put(MDC_SESSION, protocol.session().id());
+        try {
+            io.removeAttribute(IN_DATA);
+            protocol.onDisconnect();
+        } finally {
+            MDC.remove(MDC_SESSION);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(IoSession io, Throwable cause) {
+        SmtpProtocol protocol = protocol(io);
+        if (protocol != null) {
+            MDC.put(MDC_SESSION, protocol.session().id());
+        }
+        try {
+            if (cause instanceof IOException) {
+                // the client reset or vanished: its business, not a server fault
+                log.debug("connection problem: {}", cause.getMessage());
+                io.closeNow();
+                return;
+            }
+            log.warn("unexpected error in the SMTP session; closing it", cause);
+            if (protocol != null && !protocol.isClosed()) {
+                io.write(Replies.internalError(context.settings().hostname()).toWire());
+            }
+            io.closeOnFlush();
+        } finally {
+            MDC.remove(MDC_SESSION);
+        }
+    }
+
+    private void apply(IoSession io, SmtpProtocol protocol, Outcome outcome) {
+        if (!outcome.delay().isZero()) {
+            // the error tarpit: a short sleep on this handler thread (never an I/O thread) holds this session only
+            try {
+                Thread.sleep(outcome.delay().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (!outcome.replies().isEmpty()) {
+            io.write(outcome.wire());
+        }
+        if (outcome.close()) {
+            io.closeOnFlush();
+            return;
+        }
+        boolean inData = protocol.inData();
+        if (inData != inData(io)) {
+            io.setAttribute(IN_DATA, inData);
+            setIdle(io, inData ? dataTimeout : commandTimeout);
+        }
+    }
+
+    private static void setIdle(IoSession io, Duration timeout) {
+        io.getConfig().setIdleTime(IdleStatus.READER_IDLE, (int) Math.max(1, timeout.toSeconds()));
+    }
+
+    private static SmtpProtocol protocol(IoSession io) {
+        return (SmtpProtocol) io.getAttribute(PROTOCOL);
+    }
+}
