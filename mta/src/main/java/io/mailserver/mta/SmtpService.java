@@ -40,6 +40,7 @@ public final class SmtpService implements AutoCloseable {
     private final ServerConfig config;
     private final SmtpContext context;
     private final List<Listener> listeners = new ArrayList<>();
+    private final List<SmtpIoHandler> handlers = new ArrayList<>();
     private Listener mx;
     private volatile boolean stopped;
 
@@ -67,13 +68,21 @@ public final class SmtpService implements AutoCloseable {
      * Opens one more listener. {@code implicitTls} is the TLS filter for an implicit-TLS port, or null.
      */
     public synchronized Listener addListener(String name, ListenerProfile profile, HostPort address, IoFilter implicitTls) throws IOException {
-        SmtpIoHandler handler = new SmtpIoHandler(context, profile, config::isTrusted, config.smtpTimeout(), config.smtpDataTimeout());
+        SmtpIoHandler handler = new SmtpIoHandler(context, profile, config::isTrusted, config.smtpTimeout(), config.smtpDataTimeout(),
+                config.smtpGreetPause());
         String host = context.settings().hostname();
         Listener.Options options = new Listener.Options(name, address, config.maxConnections(), config.maxConnectionsPerIp(),
                 config::isTrusted, perAddress -> Replies.tooManyConnections(host, perAddress).toWire(),
                 config.smtpTimeout(), Math.max(MIN_FRAGMENT, config.commandLineLimit()), HANDLER_THREADS, implicitTls);
-        Listener listener = Listener.start(options, handler);
+        Listener listener;
+        try {
+            listener = Listener.start(options, handler, SmtpIoHandler.ioThreadFilters());
+        } catch (IOException | RuntimeException e) {
+            handler.close();
+            throw e;
+        }
         listeners.add(listener);
+        handlers.add(handler);
         return listener;
     }
 
@@ -139,6 +148,7 @@ public final class SmtpService implements AutoCloseable {
         for (Listener l : listeners) {
             l.close();
         }
+        handlers.forEach(SmtpIoHandler::close);
         log.info("SMTP stopped");
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -27,7 +28,7 @@ import io.mailserver.config.HostPort;
  * session's events stay in order; a session whose queued input passes 1 MiB stops being read until
  * its handler catches up ({@link ReadThrottle}), so a fast upload cannot fill the heap.
  *
- * <p>Filter chain: [tls (implicit TLS only)] → limits → codec → executor → handler.
+ * <p>Filter chain: [tls (implicit TLS only)] → limits → codec → [protocol filters] → executor → handler.
  */
 public final class Listener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Listener.class);
@@ -60,6 +61,15 @@ public final class Listener implements AutoCloseable {
     }
 
     public static Listener start(Options o, IoHandler handler) throws IOException {
+        return start(o, handler, Map.of());
+    }
+
+    /**
+     * As {@link #start(Options, IoHandler)}, with protocol filters placed between the codec and the
+     * executor: they see each decoded message on the I/O thread, in arrival order, so they must be
+     * cheap and never block (SMTP uses one to spot clients that talk before the greeting).
+     */
+    public static Listener start(Options o, IoHandler handler, Map<String, IoFilter> ioThreadFilters) throws IOException {
         NioSocketAcceptor acceptor = new NioSocketAcceptor();
         // both must be set before bind(): MINA throws IllegalStateException afterwards
         acceptor.setBacklog(1024);
@@ -83,6 +93,7 @@ public final class Listener implements AutoCloseable {
         }
         chain.addLast(LIMIT_FILTER, limits);
         chain.addLast(CODEC_FILTER, new ProtocolCodecFilter(new ReplyEncoder(), new LineDecoder(o.lineFragmentSize())));
+        ioThreadFilters.forEach(chain::addLast);
         chain.addLast(EXECUTOR_FILTER, new ExecutorFilter(executor));
         acceptor.setHandler(handler);
         InetSocketAddress bindTo = o.address().toSocketAddress();

@@ -4,9 +4,14 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import org.apache.mina.core.filterchain.IoFilter;
 import org.apache.mina.core.service.IoHandlerAdapter;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IdleStatus;
@@ -33,7 +38,6 @@ import io.mailserver.net.Line;
 public final class SmtpIoHandler extends IoHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SmtpIoHandler.class);
     private static final AttributeKey PROTOCOL = new AttributeKey(SmtpIoHandler.class, "protocol");
-    private static final AttributeKey GREETING_SENT = new AttributeKey(SmtpIoHandler.class, "greetingSent");
     private static final AttributeKey IN_DATA = new AttributeKey(SmtpIoHandler.class, "inData");
     /** The MDC key every log line of a session carries. */
     public static final String MDC_SESSION = "session";
@@ -48,13 +52,34 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
     private final Predicate<InetAddress> trusted;
     private final Duration commandTimeout;
     private final Duration dataTimeout;
+    private final Duration greetPause;
+    private final ScheduledExecutorService greeter;
 
-    public SmtpIoHandler(SmtpContext context, ListenerProfile profile, Predicate<InetAddress> trusted, Duration commandTimeout, Duration dataTimeout) {
+    public SmtpIoHandler(SmtpContext context, ListenerProfile profile, Predicate<InetAddress> trusted, Duration commandTimeout,
+                         Duration dataTimeout, Duration greetPause) {
         this.context = context;
         this.profile = profile;
         this.trusted = trusted;
         this.commandTimeout = commandTimeout;
         this.dataTimeout = dataTimeout;
+        this.greetPause = greetPause;
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "smtp-greeter");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+        this.greeter = scheduler;
+    }
+
+    /** The filter that must sit between the codec and the executor of every listener using this handler. */
+    public static Map<String, IoFilter> ioThreadFilters() {
+        return Map.of("earlytalk", new EarlyTalkFilter());
+    }
+
+    /** Stops the greeting scheduler. */
+    public void close() {
+        greeter.shutdownNow();
     }
 
     /** Asks the session to stop after what it is doing (see {@link SmtpProtocol#onShutdown()}). */
@@ -81,9 +106,25 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
                 apply(io, protocol, Outcome.replyAndClose(Replies.shuttingDown(context.settings().hostname())));
                 return;
             }
-            // The write completes on the I/O thread before that thread reads the client's next bytes, so
-            // a line that arrives while this flag is unset was sent before the greeting reached the client.
-            io.write(protocol.greeting().toWire()).addListener(f -> io.setAttribute(GREETING_SENT, Boolean.TRUE));
+            if (greetPause.isZero()) {
+                greet(io, protocol);
+            } else {
+                greeter.schedule(() -> greet(io, protocol), greetPause.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            MDC.remove(MDC_SESSION);
+        }
+    }
+
+    private void greet(IoSession io, SmtpProtocol protocol) {
+        if (io.isClosing() || io.containsAttribute(EarlyTalkFilter.EARLY_TALKER)) {
+            return; // the early talker has been (or is being) refused instead
+        }
+        MDC.put(MDC_SESSION, protocol.session().id());
+        try {
+            // The write completes on the I/O thread before that thread reads the client's next bytes, so a
+            // line decoded while this flag is unset was sent before the greeting reached the client.
+            io.write(protocol.greeting().toWire()).addListener(f -> io.setAttribute(EarlyTalkFilter.GREETING_SENT, Boolean.TRUE));
         } finally {
             MDC.remove(MDC_SESSION);
         }
@@ -101,7 +142,8 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
             if (message instanceof ShutdownSignal) {
                 outcome = protocol.onShutdown();
             } else if (message instanceof Line line) {
-                outcome = io.containsAttribute(GREETING_SENT) || protocol.isClosed() ? protocol.onLine(line) : protocol.onEarlyTalk();
+                outcome = io.containsAttribute(EarlyTalkFilter.EARLY_TALKER) && !protocol.isClosed()
+                        ? protocol.onEarlyTalk() : protocol.onLine(line);
             } else {
                 return;
             }
