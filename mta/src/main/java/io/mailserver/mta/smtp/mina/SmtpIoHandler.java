@@ -122,9 +122,7 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
         }
         MDC.put(MDC_SESSION, protocol.session().id());
         try {
-            // The write completes on the I/O thread before that thread reads the client's next bytes, so a
-            // line decoded while this flag is unset was sent before the greeting reached the client.
-            io.write(protocol.greeting().toWire()).addListener(f -> io.setAttribute(EarlyTalkFilter.GREETING_SENT, Boolean.TRUE));
+            io.write(protocol.greeting().toWire()); // EarlyTalkFilter notes when it has left
         } finally {
             MDC.remove(MDC_SESSION);
         }
