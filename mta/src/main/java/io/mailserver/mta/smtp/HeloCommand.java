@@ -50,6 +50,9 @@ final class HeloCommand implements CommandHandler {
      */
     static boolean isDomainOrLiteral(String name) {
         if (name.startsWith("[")) {
+            if (name.length() > 64) {
+                return false; // longer than any IPv4 or IPv6 literal
+            }
             try {
                 MailAddress.checkDomainOrLiteral(name);
                 return true;

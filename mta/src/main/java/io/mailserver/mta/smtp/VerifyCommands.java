@@ -37,8 +37,8 @@ final class VerifyCommands {
             return Replies.CANNOT_VRFY;
         }
         String arg = unbracket(argument);
-        if (arg.isEmpty()) {
-            return Replies.SYNTAX_VRFY;
+        if (arg.isEmpty() || arg.length() > PathParser.MAX_PATH) {
+            return Replies.SYNTAX_VRFY; // an address is at most 256 octets (RFC 5321 4.5.3.1.3); keeps the reply short
         }
         if (arg.contains("@")) {
             MailAddress address;
@@ -79,7 +79,7 @@ final class VerifyCommands {
             return Replies.EXPN_NOT_AVAILABLE;
         }
         String arg = unbracket(argument);
-        if (arg.isEmpty()) {
+        if (arg.isEmpty() || arg.length() > PathParser.MAX_PATH) {
             return Replies.SYNTAX_EXPN;
         }
         MailAddress address;

@@ -60,6 +60,8 @@ class SmtpProtocolTest {
         assertEquals("501 5.5.4 Error: invalid domain name\r\n", d.send("EHLO two words\r\n"));
         assertTrue(d.send("EHLO [192.0.2.10]\r\n").startsWith("250-"));
         assertTrue(d.send("EHLO MY_PC\r\n").startsWith("250-"));
+        assertEquals("501 5.5.4 Error: invalid domain name\r\n", d.send("EHLO [IPv6:" + ":".repeat(100) + "]\r\n"));
+        assertEquals("501 5.5.4 Error: invalid domain name\r\n", d.send("EHLO " + "a".repeat(300) + "\r\n"));
     }
 
     @Test
@@ -317,6 +319,7 @@ class SmtpProtocolTest {
         assertEquals("550 5.1.1 nobody@example.test: Mailbox unknown\r\n", d.send("VRFY nobody@example.test\r\n"));
         assertEquals("551 5.7.1 x@far.test: User not local\r\n", d.send("VRFY x@far.test\r\n"));
         assertEquals("501 5.5.4 Syntax: VRFY address\r\n", d.send("VRFY\r\n"));
+        assertEquals("501 5.5.4 Syntax: VRFY address\r\n", d.send("VRFY " + "a".repeat(300) + "\r\n"));
         store.user("alice@other.example", "Other Alice");
         assertEquals("553-5.1.4 Ambiguous; possibilities are\r\n553-5.1.4 Alice Liddell <alice@example.test>\r\n"
                 + "553 5.1.4 Other Alice <alice@other.example>\r\n", d.send("VRFY alice\r\n"));
