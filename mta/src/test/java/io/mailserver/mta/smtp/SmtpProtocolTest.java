@@ -329,7 +329,7 @@ class SmtpProtocolTest {
                 d.send("EXPN all@example.test\r\n"));
         assertEquals("550 5.1.1 bob@example.test: Not a mailing list\r\n", d.send("EXPN bob\r\n"));
         assertEquals("550 5.1.1 nothing: Mailbox unknown\r\n", d.send("EXPN nothing\r\n"));
-        assertEquals(7, d.protocol.session().errorCount()); // every 5xx reply above counts
+        assertEquals(8, d.protocol.session().errorCount()); // every 5xx reply above counts
     }
 
     @Test
