@@ -111,6 +111,7 @@ public final class PostgresCluster implements AutoCloseable {
             PostgresCluster cluster = new PostgresCluster(bin, base, runAs, freePort());
             try {
                 cluster.startServer();
+                cluster.startReaper();
                 return cluster;
             } catch (IllegalStateException e) {
                 last = e; // most likely the port was taken meanwhile: try another
@@ -129,6 +130,22 @@ public final class PostgresCluster implements AutoCloseable {
         String options = "-p " + port + " -c listen_addresses=127.0.0.1 -k " + baseDir + " -c max_connections=300";
         run(List.of(binDir.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l", baseDir.resolve("server.log").toString(),
                 "-o", options, "-w", "-t", "60", "start"), 90);
+    }
+
+    /**
+     * A small shell loop that stops the server and deletes its directory once this JVM is gone, so a
+     * test JVM killed by a timeout leaves no PostgreSQL running; it ends by itself after {@link #close()}.
+     */
+    private void startReaper() {
+        String stop = String.join(" ", runAs) + " " + binDir.resolve("pg_ctl") + " -D " + dataDir + " -m immediate stop";
+        String script = "while kill -0 " + ProcessHandle.current().pid() + " 2>/dev/null && [ -d " + dataDir + " ]; do sleep 2; done; "
+                + "if [ -d " + dataDir + " ]; then " + stop + "; rm -rf " + baseDir + "; fi";
+        try {
+            new ProcessBuilder("sh", "-c", script).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start().getOutputStream().close();
+        } catch (IOException e) {
+            // without a reaper, a killed JVM leaves the server to be stopped by hand; not worth failing tests for
+        }
     }
 
     /** Runs a PostgreSQL tool (as the unprivileged account when needed); fails with its output. */
