@@ -90,7 +90,10 @@ public final class PostgresCluster implements AutoCloseable {
         List<String> runAs = new ArrayList<>();
         Path base;
         try {
-            base = Files.createTempDirectory("pgcluster-");
+            // As root the directory must be reachable by the unprivileged account: /tmp is, a custom
+            // java.io.tmpdir under /root would not be.
+            Path parent = isRoot() && Files.isDirectory(Path.of("/tmp")) ? Path.of("/tmp") : Path.of(System.getProperty("java.io.tmpdir"));
+            base = Files.createTempDirectory(parent, "pgcluster-");
             if (isRoot()) {
                 String account = accountExists("postgres") ? "postgres" : "nobody";
                 UserPrincipal owner = base.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(account);
@@ -213,6 +216,20 @@ public final class PostgresCluster implements AutoCloseable {
             throw new IllegalStateException("cannot create database " + name + ": " + e.getMessage(), e);
         }
         return jdbcUrl(name);
+    }
+
+    /** Drops a database made by {@link #createDatabase()} (each takes several MB); closes its other connections first. */
+    public void dropDatabase(String jdbcUrl) {
+        String name = jdbcUrl.substring(jdbcUrl.lastIndexOf('/') + 1);
+        if (!name.matches("test_[0-9_]+")) {
+            throw new IllegalArgumentException("not a database of this cluster: " + jdbcUrl);
+        }
+        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), user(), password());
+             Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot drop database " + name + ": " + e.getMessage(), e);
+        }
     }
 
     /** Stops the server (fast shutdown) and deletes its directory. */
