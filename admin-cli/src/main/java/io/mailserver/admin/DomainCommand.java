@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** {@code mailctl domain add|list|remove}: the domains whose mail is delivered here. */
 @Command(name = "domain", synopsisSubcommandLabel = "ACTION",
@@ -77,12 +78,18 @@ public final class DomainCommand extends EntityCommand {
             messages += m.messages();
             bytes += m.bytes();
         }
+        Set<String> aliasesBefore = aliasAddresses();
         store().domains().remove(domain, force);
         if (users.isEmpty() && aliases.isEmpty()) {
             out().println("removed domain " + domain);
         } else {
             out().println("removed domain " + domain + " with its " + contents + "; the users' mailboxes were deleted ("
                     + new Mailbox(messages, bytes) + ")");
+            // aliases of the domain itself were announced above; others may have lost their last target
+            for (Alias a : aliases) {
+                aliasesBefore.remove(a.address());
+            }
+            reportVanishedAliases(aliasesBefore);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.mailserver.admin;
 
+import io.mailserver.store.Alias;
 import io.mailserver.store.MailAddress;
 import io.mailserver.store.MailStore;
 import io.mailserver.store.MaildropEntry;
@@ -10,6 +11,9 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Base of an entity's command group ({@code mailctl domain ...}, {@code mailctl user ...}): access to the
@@ -70,6 +74,27 @@ public abstract class EntityCommand implements Runnable {
             bytes += e.size();
         }
         return new Mailbox(messages, bytes);
+    }
+
+    /** Every alias address, to tell afterwards which ones a removal took with it. */
+    protected Set<String> aliasAddresses() {
+        Set<String> result = new TreeSet<>();
+        for (Alias a : store().aliases().list(Optional.empty())) {
+            result.add(a.address());
+        }
+        return result;
+    }
+
+    /**
+     * Says which aliases a removal took with it: the store removes an alias whose last target is gone.
+     * @param before {@link #aliasAddresses()} from before the removal
+     */
+    protected void reportVanishedAliases(Set<String> before) {
+        Set<String> gone = new TreeSet<>(before);
+        gone.removeAll(aliasAddresses());
+        if (!gone.isEmpty()) {
+            out().println("removed " + (gone.size() == 1 ? "alias " : "aliases ") + String.join(", ", gone) + ": no target left");
+        }
     }
 
     protected User requireUser(MailAddress address) {

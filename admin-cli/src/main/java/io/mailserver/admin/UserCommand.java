@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** {@code mailctl user ...}: mailbox owners, who log in with POP3 and submission AUTH. */
 @Command(name = "user", synopsisSubcommandLabel = "ACTION",
@@ -140,12 +141,16 @@ public final class UserCommand extends EntityCommand {
         MailAddress address = Inputs.address(text, "address");
         User user = requireUser(address);
         Mailbox mailbox = mailbox(user.id());
-        List<String> aliases = aliasesIncluding(address);
+        List<String> memberOf = aliasesIncluding(address);
+        Set<String> aliasesBefore = aliasAddresses();
         store().users().remove(address);
         out().println("removed user " + user.address() + " and deleted its mailbox (" + mailbox + ")");
-        if (!aliases.isEmpty()) {
-            out().println("taken out of " + (aliases.size() == 1 ? "alias " : "aliases ") + String.join(", ", aliases));
+        Set<String> aliasesAfter = aliasAddresses();
+        List<String> stillThere = memberOf.stream().filter(aliasesAfter::contains).toList();
+        if (!stillThere.isEmpty()) {
+            out().println("taken out of " + (stillThere.size() == 1 ? "alias " : "aliases ") + String.join(", ", stillThere));
         }
+        reportVanishedAliases(aliasesBefore);
     }
 
     private static Map<String, Object> summary(User u) {

@@ -2,7 +2,9 @@ package io.mailserver.admin;
 
 import io.mailserver.config.ServerConfig;
 import io.mailserver.store.MailStore;
+import io.mailserver.store.PasswordHasher;
 import io.mailserver.store.jdbc.JdbcMailStore;
+import io.mailserver.testkit.TempStore;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -33,9 +35,21 @@ final class CliRun {
     final Map<String, String> env = new HashMap<>();
     /** null: the public entry point, with the real (absent, under a test runner) console. */
     private Terminal terminal;
+    /** null: the public entry point, with the production store and password hashing. */
+    private StoreOpener opener;
 
     CliRun(Path dataDir) {
         env.put("MAILSERVER_SERVER_DATA_DIR", dataDir.toString());
+    }
+
+    /**
+     * Hashes passwords with {@link TempStore#TEST_ITERATIONS} instead of 310,000 PBKDF2 rounds: for tests
+     * whose subject is not hashing, so that the whole suite stays fast. Verification reads the rounds from
+     * the stored hash, so checks through {@link #openStore()} work either way.
+     */
+    CliRun cheapHashing() {
+        this.opener = config -> JdbcMailStore.open(config, new PasswordHasher(TempStore.TEST_ITERATIONS));
+        return this;
     }
 
     CliRun terminal(Terminal t) {
@@ -54,10 +68,11 @@ final class CliRun {
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
              PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             ByteArrayInputStream in = new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
-            if (terminal == null) {
+            if (terminal == null && opener == null) {
                 code = Mailctl.run(args, in, o, e, env);
             } else {
-                code = Mailctl.run(args, in, o, e, env, terminal, JdbcMailStore::open);
+                code = Mailctl.run(args, in, o, e, env, terminal == null ? Terminal.system() : terminal,
+                        opener == null ? JdbcMailStore::open : opener);
             }
         }
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
@@ -65,7 +80,7 @@ final class CliRun {
 
     /** The same store, opened directly, to check what mailctl did. */
     MailStore openStore() {
-        return JdbcMailStore.open(ServerConfig.load(null, env));
+        return JdbcMailStore.open(ServerConfig.load(null, env), new PasswordHasher(TempStore.TEST_ITERATIONS));
     }
 
     /** A terminal that answers prompts from a script and records them. */

@@ -33,11 +33,12 @@ class MailctlCommandsTest {
 
     @Test
     void userRemoveDeletesItsMailboxAndAliasMemberships() throws IOException {
-        CliRun cli = new CliRun(dir);
+        CliRun cli = new CliRun(dir).cheapHashing();
         ok(cli.run("domain", "add", "example.test"));
         ok(cli.runWithStdin("pw\n", "user", "add", "alice@example.test", "--password-stdin"));
         ok(cli.runWithStdin("pw\n", "user", "add", "bob@example.test", "--password-stdin"));
         ok(cli.run("alias", "add", "team@example.test", "alice@example.test", "bob@example.test"));
+        ok(cli.run("alias", "add", "solo@example.test", "alice@example.test"));
 
         // two messages for alice, one of them also for bob
         long aliceId;
@@ -54,7 +55,8 @@ class MailctlCommandsTest {
         List<String> lines = removed.outLines();
         assertTrue(lines.get(0).matches("removed user alice@example\\.test and deleted its mailbox \\(2 messages, \\d+ B\\)"), removed::toString);
         assertEquals("taken out of alias team@example.test", lines.get(1));
-        assertEquals(2, lines.size());
+        assertEquals("removed alias solo@example.test: no target left", lines.get(2));
+        assertEquals(3, lines.size());
 
         try (MailStore store = cli.openStore()) {
             assertTrue(store.users().find(MailAddress.parse("alice@example.test")).isEmpty());
@@ -73,8 +75,32 @@ class MailctlCommandsTest {
     }
 
     @Test
+    void forcedDomainRemovalSaysWhatWentWithIt() throws IOException {
+        CliRun cli = new CliRun(dir).cheapHashing();
+        ok(cli.run("domain", "add", "example.test"));
+        ok(cli.run("domain", "add", "other.test"));
+        ok(cli.runWithStdin("pw\n", "user", "add", "alice@example.test", "--password-stdin"));
+        ok(cli.runWithStdin("pw\n", "user", "add", "carol@other.test", "--password-stdin"));
+        ok(cli.run("alias", "add", "team@example.test", "alice@example.test"));
+        ok(cli.run("alias", "add", "fwd@other.test", "alice@example.test"));
+        ok(cli.run("alias", "add", "both@other.test", "alice@example.test", "carol@other.test"));
+        try (MailStore store = cli.openStore()) {
+            deliver(store, "Subject: x\r\n\r\n12345\r\n", store.users().find(MailAddress.parse("alice@example.test")).orElseThrow().id());
+        }
+        CliRun.Result r = ok(cli.run("domain", "remove", "example.test", "--force"));
+        assertEquals(List.of(
+                "removed domain example.test with its 1 user and 1 alias; the users' mailboxes were deleted (1 message, "
+                        + r.outLines().get(0).replaceAll(".*, (\\d+ B)\\)$", "$1") + ")",
+                "removed alias fwd@other.test: no target left"), r.outLines());
+        assertTrue(r.outLines().get(0).matches(".*\\(1 message, \\d+ B\\)"), r::toString);
+        ok(cli.run("alias", "list", "--json"), "[{\"address\":\"both@other.test\",\"targets\":[\"carol@other.test\"]}]\n");
+        ok(cli.run("domain", "list", "--json"));
+        assertFalse(cli.run("domain", "list").out().contains("example.test"));
+    }
+
+    @Test
     void aliasAddAppendsAndRemoveTakesTargetsOrTheWholeAlias() {
-        CliRun cli = new CliRun(dir);
+        CliRun cli = new CliRun(dir).cheapHashing();
         ok(cli.run("domain", "add", "example.test"));
         ok(cli.runWithStdin("pw\n", "user", "add", "alice@example.test", "--password-stdin"));
         ok(cli.runWithStdin("pw\n", "user", "add", "bob@example.test", "--password-stdin"));
@@ -99,7 +125,7 @@ class MailctlCommandsTest {
 
     @Test
     void emptyListings() {
-        CliRun cli = new CliRun(dir);
+        CliRun cli = new CliRun(dir).cheapHashing();
         ok(cli.run("domain", "list", "--json"), "[]\n");
         ok(cli.run("user", "list"), "no users\n");
         ok(cli.run("user", "list", "--json"), "[]\n");
@@ -110,7 +136,7 @@ class MailctlCommandsTest {
 
     @Test
     void jsonEscapesWhatItMust() {
-        CliRun cli = new CliRun(dir);
+        CliRun cli = new CliRun(dir).cheapHashing();
         ok(cli.run("domain", "add", "example.test"));
         ok(cli.runWithStdin("pw\n", "user", "add", "\"odd \\\"quoted\\\" name\"@example.test", "--name", "Zoë \"Z\" O'Neil",
                 "--password-stdin"));

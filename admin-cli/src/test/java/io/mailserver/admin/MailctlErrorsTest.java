@@ -28,7 +28,7 @@ class MailctlErrorsTest {
 
     @BeforeEach
     void setUp() {
-        cli = new CliRun(dir);
+        cli = new CliRun(dir).cheapHashing();
         ok(cli.run("domain", "add", "example.test"));
         ok(cli.runWithStdin("alice-pw\n", "user", "add", "alice@example.test", "--password-stdin"));
     }
@@ -222,7 +222,7 @@ class MailctlErrorsTest {
     void configFileIsRead() throws IOException {
         Path other = dir.resolve("other-data");
         Path conf = Files.writeString(dir.resolve("mailserver.conf"), "# test\nserver.data-dir = " + other + "\n");
-        CliRun elsewhere = new CliRun(dir);
+        CliRun elsewhere = new CliRun(dir).cheapHashing();
         elsewhere.env.clear();
         ok(elsewhere.run("--config", conf.toString(), "domain", "add", "other.test"));
         ok(elsewhere.run("domain", "list", "--json", "--config", conf.toString()));
