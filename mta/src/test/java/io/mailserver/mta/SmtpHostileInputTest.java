@@ -158,19 +158,22 @@ class SmtpHostileInputTest {
         }
     }
 
+    /** Sessions are opened on different I/O threads, so which connection is the one too many is not fixed: count the answers. */
     @Test
     void connectionLimits() {
         try (SmtpTestServer server = SmtpTestServer.start(Map.of("limits.connections", "2"));
              RawSmtp a = server.connect(); RawSmtp b = server.connect(); RawSmtp c = server.connect()) {
-            assertTrue(a.readLine().startsWith("220 "));
-            assertTrue(b.readLine().startsWith("220 "));
-            assertEquals("421 4.7.0 mx.example.test Error: too many connections, try again later\r\n", c.readLine());
-            assertNull(c.readLine());
+            List<String> greetings = new ArrayList<>(List.of(a.readLine(), b.readLine(), c.readLine()));
+            java.util.Collections.sort(greetings);
+            assertEquals(List.of("220 mx.example.test ESMTP ready\r\n", "220 mx.example.test ESMTP ready\r\n",
+                    "421 4.7.0 mx.example.test Error: too many connections, try again later\r\n"), greetings);
         }
         try (SmtpTestServer server = SmtpTestServer.start(Map.of("limits.connections-per-ip", "1", "network.trusted", "10.9.9.0/24"));
              RawSmtp a = server.connect(); RawSmtp b = server.connect()) {
-            assertTrue(a.readLine().startsWith("220 "));
-            assertEquals("421 4.7.0 mx.example.test Error: too many connections from your address, try again later\r\n", b.readLine());
+            List<String> greetings = new ArrayList<>(List.of(a.readLine(), b.readLine()));
+            java.util.Collections.sort(greetings);
+            assertEquals(List.of("220 mx.example.test ESMTP ready\r\n",
+                    "421 4.7.0 mx.example.test Error: too many connections from your address, try again later\r\n"), greetings);
         }
         try (SmtpTestServer server = SmtpTestServer.start(Map.of("limits.connections-per-ip", "1"));
              RawSmtp a = server.connect(); RawSmtp b = server.connect()) {
@@ -258,12 +261,4 @@ class SmtpHostileInputTest {
         return s.replace("\r", "\\r").replace("\n", "\\n");
     }
 
-    @SuppressWarnings("unused")
-    private static List<String> lines(RawSmtp c, int n) {
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(c.readLine());
-        }
-        return out;
-    }
 }
