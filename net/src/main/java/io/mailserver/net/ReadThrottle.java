@@ -1,6 +1,8 @@
 package io.mailserver.net;
 
 import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.service.IoProcessor;
+import org.apache.mina.core.session.AbstractIoSession;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IoEvent;
 import org.apache.mina.core.session.IoEventType;
@@ -66,7 +68,20 @@ public final class ReadThrottle implements IoEventQueueHandler {
             if (state.suspended && state.pending <= lowWater) {
                 state.suspended = false;
                 session.resumeRead();
+                wakeUp(session);
             }
+        }
+    }
+
+    /**
+     * MINA's resumeRead only changes the socket's interest set, which the selector notices when its
+     * select() returns: up to a second later (measured: a 50 MB upload took 18 s instead of 1 s). Asking
+     * the session's processor to flush (a no-op with nothing queued) wakes the selector at once.
+     */
+    @SuppressWarnings("unchecked")
+    private static void wakeUp(IoSession session) {
+        if (session instanceof AbstractIoSession s) {
+            ((IoProcessor<IoSession>) s.getProcessor()).flush(session);
         }
     }
 
