@@ -95,8 +95,7 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
     @Override
     public void sessionOpened(IoSession io) {
         InetAddress remote = io.getRemoteAddress() instanceof InetSocketAddress isa ? isa.getAddress() : InetAddress.getLoopbackAddress();
-        String id = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36 * 36, 36L * 36 * 36 * 36 * 36 * 36 * 36 * 36), 36)
-                .toUpperCase(java.util.Locale.ROOT);
+        String id = newSessionId();
         MDC.put(MDC_SESSION, id);
         try {
             SmtpProtocol protocol = new SmtpProtocol(context, new SmtpSession(id, remote, trusted.test(remote), profile));
@@ -224,6 +223,12 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
             io.setAttribute(IN_DATA, inData);
             setIdle(io, inData ? dataTimeout : commandTimeout);
         }
+    }
+
+    /** Eight random base-36 characters: short enough to read in logs, unique enough to grep one session. */
+    private static String newSessionId() {
+        long min = 78_364_164_096L; // 36^7: always eight digits
+        return Long.toString(ThreadLocalRandom.current().nextLong(min, min * 36), 36).toUpperCase(java.util.Locale.ROOT);
     }
 
     private static void setIdle(IoSession io, Duration timeout) {
