@@ -126,7 +126,15 @@ public final class StartTls {
             if (t instanceof SSLException) {
                 return true;
             }
+            // after a failed handshake MINA's TLS layer goes on to throw IllegalStateException("closed") or a
+            // NullPointerException for bytes still arriving: the same failure, seen again
+            StackTraceElement[] frames = t.getStackTrace();
+            if (frames.length > 0 && frames[0].getClassName().startsWith(MINA_TLS_PACKAGE)) {
+                return true;
+            }
         }
         return false;
     }
+
+    private static final String MINA_TLS_PACKAGE = SslFilter.class.getPackageName() + ".";
 }

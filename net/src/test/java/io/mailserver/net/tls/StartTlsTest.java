@@ -136,7 +136,11 @@ class StartTlsTest {
                 assertEquals("220 echo ready", readLine(in));
                 send(socket.getOutputStream(), "STARTTLS\r\n");
                 send(socket.getOutputStream(), "ECHO injected\r\n");
-                assertEquals("220 2.0.0 go ahead", readLine(in));
+                String ready = readLine(in);
+                if (ready == null) {
+                    continue; // the plaintext reached the TLS layer first, which gave up at once: fine, it did not run
+                }
+                assertEquals("220 2.0.0 go ahead", ready);
                 SSLSocket secured;
                 try {
                     secured = handshake(socket, plain.port());
