@@ -185,6 +185,7 @@ class StartTlsTest {
     @Test
     void manyConcurrentUpgradesAllSucceed() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);
+        long start = System.nanoTime();
         try {
             List<Future<String>> results = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
@@ -205,6 +206,8 @@ class StartTlsTest {
             for (int i = 0; i < results.size(); i++) {
                 assertEquals("250 echo: ECHO " + i, results.get(i).get(30, TimeUnit.SECONDS));
             }
+            System.out.printf("300 STARTTLS upgrades (TLS 1.3 handshake + one line) from 8 client threads: %d ms%n",
+                    (System.nanoTime() - start) / 1_000_000);
         } finally {
             pool.shutdownNow();
         }
