@@ -1,6 +1,7 @@
 package io.mailserver.server;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +11,8 @@ import org.slf4j.LoggerFactory;
 
 import io.mailserver.config.ServerConfig;
 import io.mailserver.mta.SmtpService;
+import io.mailserver.net.LoginThrottle;
+import io.mailserver.net.tls.ServerTls;
 import io.mailserver.store.MailStore;
 import io.mailserver.store.jdbc.JdbcMailStore;
 
@@ -22,6 +25,7 @@ public final class MailServer implements AutoCloseable {
     private final List<AutoCloseable> services = new ArrayList<>();
     private boolean closed;
     private SmtpService smtp;
+    private ServerTls tls;
 
     private MailServer(ServerConfig config, MailStore store) {
         this.config = config;
@@ -44,8 +48,17 @@ public final class MailServer implements AutoCloseable {
     }
 
     private void startServices() throws IOException {
-        smtp = SmtpService.start(config, store);
+        // one certificate (the configured one, or a self-signed one made on the first start) for every listener,
+        // and one failed-login count per client address across SMTP AUTH and POP3
+        tls = ServerTls.fromConfig(config);
+        LoginThrottle throttle = new LoginThrottle(config.maxAuthFailures(), LoginThrottle.DEFAULT_WINDOW, Clock.systemUTC());
+        smtp = SmtpService.start(config, store, tls, throttle);
         services.add(() -> smtp.shutdown(config.shutdownGrace()));
+    }
+
+    /** The TLS certificate every listener serves (picked up again when its files change). */
+    public ServerTls tls() {
+        return tls;
     }
 
     /** The SMTP service (its listeners' actual ports are there, for tests that bind port 0). */
