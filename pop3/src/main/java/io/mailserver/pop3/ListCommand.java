@@ -32,6 +32,6 @@ final class ListCommand implements Pop3Command {
                 lines.add(n + " " + m.size(n));
             }
         }
-        return Pop3Reply.okMultiLine(m.liveCount() + " messages (" + m.liveSize() + " octets)", lines);
+        return Pop3Reply.okMultiLine(Pop3Reply.messages(m.liveCount()) + " (" + m.liveSize() + " octets)", lines);
     }
 }

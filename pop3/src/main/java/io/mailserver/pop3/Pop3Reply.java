@@ -66,6 +66,11 @@ public record Pop3Reply(String text, MessageBody body, Duration delay, boolean c
         return new Pop3Reply("-ERR " + code.bracketed() + " " + text + CRLF, null, Duration.ZERO, false, false);
     }
 
+    /** "1 message", "2 messages". */
+    static String messages(long n) {
+        return n + (n == 1 ? " message" : " messages");
+    }
+
     public Pop3Reply closing() {
         return new Pop3Reply(text, body, delay, true, countsAsError);
     }

@@ -290,7 +290,7 @@ public final class Pop3Session {
         stats.sizeAtLogin = snapshot.totalSize();
         log.info("pop3 login: user={} from {} ({} messages, {} octets)", u.address(), remote.getHostAddress(), snapshot.count(),
                 snapshot.totalSize());
-        return Pop3Reply.ok("Logged in; maildrop has " + snapshot.count() + " messages (" + snapshot.totalSize() + " octets)");
+        return Pop3Reply.ok("Logged in; maildrop has " + Pop3Reply.messages(snapshot.count()) + " (" + snapshot.totalSize() + " octets)");
     }
 
     /** RETR and TOP: opens the stored message and wraps it in the byte-stuffing body. */
@@ -326,7 +326,7 @@ public final class Pop3Session {
                 remaining = ctx.maildrops().delete(user.id(), marked);
                 stats.deleted = marked.size();
             }
-            return Pop3Reply.ok(signOff + " (" + remaining + (remaining == 1 ? " message" : " messages") + " left)").closing();
+            return Pop3Reply.ok(signOff + " (" + Pop3Reply.messages(remaining) + " left)").closing();
         } catch (StoreException e) {
             log.warn("pop3 QUIT could not delete {} messages of {}: {}", marked.size(), user.address(), e.getMessage());
             // RFC 1939 section 6: "-ERR some deleted messages not removed"

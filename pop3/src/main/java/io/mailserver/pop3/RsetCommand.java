@@ -9,6 +9,6 @@ final class RsetCommand implements Pop3Command {
         }
         MaildropSnapshot m = session.maildrop();
         m.unmarkAll();
-        return Pop3Reply.ok("Maildrop has " + m.liveCount() + " messages (" + m.liveSize() + " octets)");
+        return Pop3Reply.ok("Maildrop has " + Pop3Reply.messages(m.liveCount()) + " (" + m.liveSize() + " octets)");
     }
 }
