@@ -104,6 +104,11 @@ public final class Pop3Service implements AutoCloseable {
         return plain.port();
     }
 
+    /** The plain listener, for tests that look at the filter chain. */
+    Listener plainListener() {
+        return plain;
+    }
+
     /** Sessions open right now. */
     public int connections() {
         return handler.connectionCount();
