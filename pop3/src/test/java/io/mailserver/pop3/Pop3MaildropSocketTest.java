@@ -215,6 +215,31 @@ class Pop3MaildropSocketTest {
     }
 
     @Test
+    void aLiveSessionKeepsItsLockFreshAndADeadHoldersLockExpires() throws Exception {
+        f.close();
+        f = Pop3Fixture.start(java.util.Map.of(), s -> s.withLockTtl(Duration.ofSeconds(2)));
+        alice = f.addUser("alice@example.test", "pw-a");
+        bob = f.addUser("bob@example.test", "pw-b");
+        try (Pop3TestClient first = f.connect(); Pop3TestClient second = f.connect()) {
+            first.login("alice@example.test", "pw-a");
+            // idle well past the ttl: the lock keeper refreshes it in the background
+            Thread.sleep(4500);
+            second.cmd("USER alice@example.test");
+            assertEquals("-ERR [IN-USE] Maildrop is locked by another session", second.cmd("PASS pw-a"));
+            assertTrue(first.cmd("STAT").startsWith("+OK 0 0"));
+        }
+        // a node that died holding bob's lock: it is refused until the lock expires, then taken over
+        assertTrue(f.temp.store().maildrops().tryLock(bob.id(), Duration.ofSeconds(1)).isPresent());
+        try (Pop3TestClient c = f.connect()) {
+            c.cmd("USER bob@example.test");
+            assertEquals("-ERR [IN-USE] Maildrop is locked by another session", c.cmd("PASS pw-b"));
+            Thread.sleep(1500);
+            c.cmd("USER bob@example.test");
+            assertTrue(c.cmd("PASS pw-b").startsWith("+OK"));
+        }
+    }
+
+    @Test
     void autologoutClosesSilentlyAndDeletesNothing() throws Exception {
         f.close();
         f = Pop3Fixture.start(java.util.Map.of(), s -> s.withIdleTimeout(Duration.ofSeconds(1)));

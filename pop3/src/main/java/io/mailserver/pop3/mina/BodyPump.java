@@ -3,6 +3,7 @@ package io.mailserver.pop3.mina;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.future.WriteFuture;
@@ -64,7 +65,8 @@ final class BodyPump {
                     return true;
                 }
                 if (io.getScheduledWriteBytes() > MAX_SCHEDULED) {
-                    written.addListener(f -> worker.execute(this::resume));
+                    // the next read happens when the client has taken some of it, on a worker, not here
+                    written.addListener(f -> resumeOnWorker());
                     return false;
                 }
             }
@@ -74,6 +76,16 @@ final class BodyPump {
             body.close();
             io.closeNow();
             return true;
+        }
+    }
+
+    private void resumeOnWorker() {
+        try {
+            worker.execute(this::resume);
+        } catch (RejectedExecutionException e) {
+            // shutting down: give up on this reply
+            body.close();
+            io.closeNow();
         }
     }
 

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -99,8 +100,14 @@ final class Pop3Connection {
         if (!reply.delay().isZero()) {
             // a failed login: hold the reply back without holding a thread (and keep later lines waiting)
             busy = true;
-            timer.schedule(() -> worker.execute(() -> Mdc.run(io, () -> delayedReplyDue(reply))),
-                    reply.delay().toNanos(), TimeUnit.NANOSECONDS);
+            try {
+                timer.schedule(() -> worker.execute(() -> Mdc.run(io, () -> delayedReplyDue(reply))),
+                        reply.delay().toNanos(), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                // shutting down: no time left to wait
+                closing = true;
+                io.closeNow();
+            }
             return;
         }
         deliver(reply);
