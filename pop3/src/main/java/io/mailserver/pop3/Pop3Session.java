@@ -126,14 +126,17 @@ public final class Pop3Session {
                 && b[4] == ' ';
     }
 
-    /** Client mistakes add up; at {@code limits.errors} the connection is closed (DESIGN.md contract 7). */
+    /**
+     * Client mistakes add up: past half of {@code limits.errors} each error reply is slowed, at the limit
+     * the connection is closed (DESIGN.md contract 7).
+     */
     private Pop3Reply countErrors(Pop3Reply reply) {
         if (!reply.countsAsError()) {
             return reply;
         }
         errors++;
         if (errors < settings.maxErrors()) {
-            return reply;
+            return errors > settings.maxErrors() / 2 && reply.delay().isZero() ? reply.delayed(settings.errorDelay()) : reply;
         }
         endReason = "too many errors";
         String text = reply.text().substring(0, reply.text().length() - 2) + " (too many errors, closing connection)" + Pop3Reply.CRLF;

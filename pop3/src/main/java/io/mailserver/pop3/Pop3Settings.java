@@ -23,10 +23,12 @@ import io.mailserver.config.ServerConfig;
  * @param maxAuthFailuresPerConnection failed logins on one connection before it is closed
  * @param authFailureDelay             delay of the first failed-login reply on a connection; it doubles with each further failure
  * @param authFailureDelayMax          the longest such delay
+ * @param errorDelay                   delay of each error reply past half of {@code maxErrors} (a brake on scripted abuse)
  */
 public record Pop3Settings(String hostname, Optional<String> defaultDomain, Duration idleTimeout, Duration lockTtl,
                            int maxErrors, int maxAuthFailuresPerAddress, Duration authFailureWindow,
-                           int maxAuthFailuresPerConnection, Duration authFailureDelay, Duration authFailureDelayMax) {
+                           int maxAuthFailuresPerConnection, Duration authFailureDelay, Duration authFailureDelayMax,
+                           Duration errorDelay) {
 
     /** RFC 1939 section 3: "the timer MUST be of at least 10 minutes' duration". */
     public static final Duration MIN_AUTOLOGOUT = Duration.ofMinutes(10);
@@ -57,27 +59,32 @@ public record Pop3Settings(String hostname, Optional<String> defaultDomain, Dura
         }
         return new Pop3Settings(config.hostname(), config.defaultDomain(), timeout, ttl,
                 config.maxErrors(), config.maxAuthFailures(), Duration.ofMinutes(15),
-                3, Duration.ofSeconds(1), Duration.ofSeconds(8));
+                3, Duration.ofSeconds(1), Duration.ofSeconds(8), Duration.ofSeconds(1));
     }
 
     public Pop3Settings withIdleTimeout(Duration d) {
         return new Pop3Settings(hostname, defaultDomain, d, lockTtl, maxErrors, maxAuthFailuresPerAddress, authFailureWindow,
-                maxAuthFailuresPerConnection, authFailureDelay, authFailureDelayMax);
+                maxAuthFailuresPerConnection, authFailureDelay, authFailureDelayMax, errorDelay);
     }
 
     public Pop3Settings withLockTtl(Duration d) {
         return new Pop3Settings(hostname, defaultDomain, idleTimeout, d, maxErrors, maxAuthFailuresPerAddress, authFailureWindow,
-                maxAuthFailuresPerConnection, authFailureDelay, authFailureDelayMax);
+                maxAuthFailuresPerConnection, authFailureDelay, authFailureDelayMax, errorDelay);
     }
 
     public Pop3Settings withAuthFailureDelay(Duration first, Duration max) {
         return new Pop3Settings(hostname, defaultDomain, idleTimeout, lockTtl, maxErrors, maxAuthFailuresPerAddress, authFailureWindow,
-                maxAuthFailuresPerConnection, first, max);
+                maxAuthFailuresPerConnection, first, max, errorDelay);
     }
 
     public Pop3Settings withAuthFailureLimits(int perAddress, Duration window, int perConnection) {
         return new Pop3Settings(hostname, defaultDomain, idleTimeout, lockTtl, maxErrors, perAddress, window,
-                perConnection, authFailureDelay, authFailureDelayMax);
+                perConnection, authFailureDelay, authFailureDelayMax, errorDelay);
+    }
+
+    public Pop3Settings withErrorDelay(Duration d) {
+        return new Pop3Settings(hostname, defaultDomain, idleTimeout, lockTtl, maxErrors, maxAuthFailuresPerAddress, authFailureWindow,
+                maxAuthFailuresPerConnection, authFailureDelay, authFailureDelayMax, d);
     }
 
     /** The delay of the n-th (1-based) failed login on one connection: doubling, capped. */

@@ -46,7 +46,7 @@ final class Pop3Fixture implements AutoCloseable {
             ServerConfig config = ServerConfig.fromMap(keys);
             // failed logins are slowed by 1 s in production; tests keep the shape with shorter delays
             Pop3Settings settings = tweak.apply(Pop3Settings.from(config)
-                    .withAuthFailureDelay(Duration.ofMillis(20), Duration.ofMillis(100)));
+                    .withAuthFailureDelay(Duration.ofMillis(20), Duration.ofMillis(100)).withErrorDelay(Duration.ofMillis(20)));
             return new Pop3Fixture(temp, Pop3Service.start(config, temp.store(), settings), config);
         } catch (RuntimeException e) {
             temp.close();

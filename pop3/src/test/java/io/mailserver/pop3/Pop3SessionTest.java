@@ -118,7 +118,7 @@ class Pop3SessionTest {
     @Test
     void bareLocalPartFailsWithoutDefaultDomain() {
         ctx = Pop3Context.create(new Pop3Settings("h.test", Optional.empty(), Duration.ofMinutes(10), Duration.ofMinutes(15), 20, 5,
-                Duration.ofMinutes(15), 3, Duration.ofMillis(10), Duration.ofMillis(10)), users, drops, clock);
+                Duration.ofMinutes(15), 3, Duration.ofMillis(10), Duration.ofMillis(10), Duration.ZERO), users, drops, clock);
         Dialog d = new Dialog();
         d.send("USER alice");
         assertEquals("-ERR [AUTH] Authentication failed\r\n", d.send("PASS right pass"));
@@ -417,6 +417,7 @@ class Pop3SessionTest {
         for (int i = 1; i < 20; i++) {
             d.send("BOGUS");
             assertFalse(d.last.close());
+            assertEquals(i > 10 ? Duration.ofMillis(5) : Duration.ZERO, d.last.delay(), "slowed past half the limit");
         }
         assertEquals("-ERR Unknown command (too many errors, closing connection)\r\n", d.send("BOGUS"));
         assertTrue(d.last.close());
