@@ -120,47 +120,79 @@ public final class Pop3RetrieveBench {
         }
     }
 
-    /** Reads lines and counts every byte received. */
+    /** Reads lines and counts every byte received; scans its own buffer so the client costs little CPU. */
     static final class Counter {
         private final InputStream in;
+        private final byte[] buf = new byte[256 * 1024];
+        private int pos;
+        private int len;
         long bytes;
-        private final StringBuilder sb = new StringBuilder();
 
         Counter(InputStream in) {
             this.in = in;
         }
 
-        String line() throws IOException {
-            sb.setLength(0);
-            int prev = -1;
-            while (true) {
-                int b = in.read();
-                if (b < 0) {
-                    return null;
-                }
-                bytes++;
-                if (b == '\n' && prev == '\r') {
-                    sb.setLength(sb.length() - 1);
-                    return sb.toString();
-                }
-                sb.append((char) b);
-                prev = b;
+        private boolean fill() throws IOException {
+            if (pos < len) {
+                return true;
             }
+            int n = in.read(buf, 0, buf.length);
+            if (n < 0) {
+                return false;
+            }
+            bytes += n;
+            pos = 0;
+            len = n;
+            return true;
         }
 
-        /** Skips a multi-line body up to the lone dot; returns its number of lines. */
+        /** One line without CRLF, or null at end of stream. */
+        String line() throws IOException {
+            StringBuilder sb = new StringBuilder();
+            while (fill()) {
+                for (int i = pos; i < len; i++) {
+                    if (buf[i] == '\n') {
+                        sb.append(new String(buf, pos, i - pos, StandardCharsets.ISO_8859_1));
+                        pos = i + 1;
+                        sb.setLength(Math.max(0, sb.length() - 1));
+                        return sb.toString();
+                    }
+                }
+                sb.append(new String(buf, pos, len - pos, StandardCharsets.ISO_8859_1));
+                pos = len;
+            }
+            return null;
+        }
+
+        /** Skips a multi-line body up to the line holding a lone dot; returns its number of lines. */
         int skipMultiLine() throws IOException {
             int lines = 0;
-            while (true) {
-                String l = line();
-                if (l == null) {
-                    throw new IOException("connection closed");
+            boolean lineStart = true;
+            int dotState = 0; // 1: "." at line start seen, 2: ".\r" seen
+            while (fill()) {
+                for (int i = pos; i < len; i++) {
+                    byte b = buf[i];
+                    if (dotState == 1) {
+                        dotState = b == '\r' ? 2 : 0;
+                    } else if (dotState == 2) {
+                        if (b == '\n') {
+                            pos = i + 1;
+                            return lines;
+                        }
+                        dotState = 0;
+                    } else if (lineStart && b == '.') {
+                        dotState = 1;
+                    }
+                    if (b == '\n') {
+                        lines++;
+                        lineStart = true;
+                    } else {
+                        lineStart = false;
+                    }
                 }
-                if (l.equals(".")) {
-                    return lines;
-                }
-                lines++;
+                pos = len;
             }
+            throw new IOException("connection closed");
         }
     }
 
