@@ -98,7 +98,7 @@ final class Pop3Connection {
             closing = true;
         }
         if (!reply.delay().isZero()) {
-            // a failed login: hold the reply back without holding a thread (and keep later lines waiting)
+            // a failed login or a late error: hold the reply back without holding a thread, later lines wait
             busy = true;
             try {
                 timer.schedule(() -> worker.execute(() -> Mdc.run(io, () -> delayedReplyDue(reply))),
