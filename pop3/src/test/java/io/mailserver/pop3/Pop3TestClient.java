@@ -21,6 +21,8 @@ final class Pop3TestClient implements AutoCloseable {
     private final InputStream in;
     private final OutputStream out;
     final String greeting;
+    /** For scripts: the greeting, until a script line reads it. */
+    String pendingGreeting;
 
     Pop3TestClient(int port) {
         try {
@@ -33,6 +35,12 @@ final class Pop3TestClient implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         greeting = readLine();
+    }
+
+    String takeGreeting() {
+        String g = pendingGreeting;
+        pendingGreeting = null;
+        return g;
     }
 
     /** One line without its CRLF (ISO-8859-1, one char per byte); null at end of stream. */
