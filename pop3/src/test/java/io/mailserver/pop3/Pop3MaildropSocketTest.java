@@ -240,6 +240,23 @@ class Pop3MaildropSocketTest {
     }
 
     @Test
+    void storeOutageGivesSysTempAndNeverAStackTrace() {
+        try (Pop3TestClient c = f.connect()) {
+            c.login("alice@example.test", "pw-a");
+            c.cmd("DELE 1");
+            f.temp.jdbcStore().close();
+            assertTrue(c.cmd("STAT").startsWith("+OK 2 "), "the snapshot needs no store");
+            assertEquals("-ERR [SYS/TEMP] Mail store unavailable; try again later", c.cmd("RETR 2"));
+            assertEquals("-ERR [SYS/TEMP] Some deleted messages not removed", c.cmd("QUIT"));
+            assertTrue(c.closedByServer());
+        }
+        try (Pop3TestClient c = f.connect()) {
+            c.cmd("USER bob@example.test");
+            assertEquals("-ERR [SYS/TEMP] Authentication temporarily unavailable; try again later", c.cmd("PASS pw-b"));
+        }
+    }
+
+    @Test
     void autologoutClosesSilentlyAndDeletesNothing() throws Exception {
         f.close();
         f = Pop3Fixture.start(java.util.Map.of(), s -> s.withIdleTimeout(Duration.ofSeconds(1)));
