@@ -111,14 +111,19 @@ public final class Pop3Session {
         if (command == null) {
             return Pop3Reply.error(line.length() == 0 ? "Empty command" : "Unknown command");
         }
-        Optional<CommandTable.Entry> entry = ctx.commands().find(command.verb());
-        if (entry.isEmpty()) {
-            return Pop3Reply.error("Unknown command");
+        try {
+            Optional<CommandTable.Entry> entry = ctx.commands().find(command.verb());
+            if (entry.isEmpty()) {
+                return Pop3Reply.error("Unknown command");
+            }
+            if (!entry.get().allowedIn(state)) {
+                return Pop3Reply.error(state == Pop3State.AUTHORIZATION ? "Not logged in" : "Already logged in");
+            }
+            return entry.get().command().execute(this, command);
+        } finally {
+            // the argument may be a password (PASS, AUTH), whatever the command turned out to be
+            command.wipe();
         }
-        if (!entry.get().allowedIn(state)) {
-            return Pop3Reply.error(state == Pop3State.AUTHORIZATION ? "Not logged in" : "Already logged in");
-        }
-        return entry.get().command().execute(this, command);
     }
 
     private static boolean startsWithAuth(byte[] b) {
