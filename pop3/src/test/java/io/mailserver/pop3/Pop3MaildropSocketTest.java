@@ -193,6 +193,26 @@ class Pop3MaildropSocketTest {
     }
 
     @Test
+    void hundredsOfCommandsPipelinedBehindALargeRetrAreAllAnsweredInOrder() {
+        f.deliver("Subject: big\r\n\r\n" + "0123456789".repeat(7).concat("\r\n").repeat(40_000), bob);
+        try (Pop3TestClient c = f.connect()) {
+            c.login("bob@example.test", "pw-b");
+            StringBuilder burst = new StringBuilder("RETR 1\r\n");
+            for (int i = 0; i < 400; i++) {
+                burst.append(i % 2 == 0 ? "NOOP\r\n" : "LIST 1\r\n");
+            }
+            c.sendRaw(burst.toString());
+            assertTrue(c.readLine().startsWith("+OK "));
+            c.readRawBody();
+            for (int i = 0; i < 400; i++) {
+                String r = c.readLine();
+                assertTrue(i % 2 == 0 ? r.equals("+OK") : r.startsWith("+OK 1 "), i + ": " + r);
+            }
+            assertTrue(c.cmd("STAT").startsWith("+OK 1 "));
+        }
+    }
+
+    @Test
     void slowReaderOfALargeMessageDoesNotStallOtherSessions() throws Exception {
         StringBuilder sb = new StringBuilder("Subject: big\r\n\r\n");
         while (sb.length() < 4_000_000) {
