@@ -13,6 +13,7 @@ import io.mailserver.config.ServerConfig;
 import io.mailserver.mta.SmtpService;
 import io.mailserver.net.LoginThrottle;
 import io.mailserver.net.tls.ServerTls;
+import io.mailserver.pop3.Pop3Service;
 import io.mailserver.store.MailStore;
 import io.mailserver.store.jdbc.JdbcMailStore;
 
@@ -26,6 +27,7 @@ public final class MailServer implements AutoCloseable {
     private boolean closed;
     private SmtpService smtp;
     private ServerTls tls;
+    private Pop3Service pop3;
 
     private MailServer(ServerConfig config, MailStore store) {
         this.config = config;
@@ -54,6 +56,13 @@ public final class MailServer implements AutoCloseable {
         LoginThrottle throttle = new LoginThrottle(config.maxAuthFailures(), LoginThrottle.DEFAULT_WINDOW, Clock.systemUTC());
         smtp = SmtpService.start(config, store, tls, throttle);
         services.add(() -> smtp.shutdown(config.shutdownGrace()));
+        pop3 = Pop3Service.start(config, store);
+        services.add(() -> pop3.shutdown(config.shutdownGrace()));
+    }
+
+    /** The POP3 service. */
+    public Pop3Service pop3() {
+        return pop3;
     }
 
     /** The TLS certificate every listener serves (picked up again when its files change). */
