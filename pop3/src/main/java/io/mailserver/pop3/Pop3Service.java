@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import io.mailserver.config.HostPort;
 import io.mailserver.config.ServerConfig;
 import io.mailserver.net.Listener;
+import io.mailserver.net.LoginThrottle;
 import io.mailserver.net.tls.ServerTls;
 import io.mailserver.net.tls.StartTls;
 import io.mailserver.pop3.mina.Pop3IoHandler;
@@ -69,13 +70,23 @@ public final class Pop3Service implements AutoCloseable {
      * POP3 with TLS: STLS on {@code pop3.listen} (RFC 2595) and implicit TLS on {@code pop3s.listen} (RFC 8314).
      * Logins need TLS unless {@code tls.allow-plaintext-auth} is set.
      */
-    public static Pop3Service start(ServerConfig config, MailStore store, ServerTls tls) {
-        return start(config, store, Pop3Settings.from(config), tls);
+    public static Pop3Service start(ServerConfig config, MailStore store, ServerTls tls, LoginThrottle throttle) {
+        return start(config, store, Pop3Settings.from(config), tls, throttle);
     }
 
-    /** {@code tls} may be null: then no STLS and no POP3S, and logins need {@code tls.allow-plaintext-auth}. */
     public static Pop3Service start(ServerConfig config, MailStore store, Pop3Settings settings, ServerTls tls) {
+        return start(config, store, settings, tls, null);
+    }
+
+    /**
+     * {@code tls} may be null: then no STLS and no POP3S, and logins need {@code tls.allow-plaintext-auth}.
+     * {@code throttle} counts failed logins per address (share it with SMTP); null for one of this service's own.
+     */
+    public static Pop3Service start(ServerConfig config, MailStore store, Pop3Settings settings, ServerTls tls, LoginThrottle throttle) {
         Pop3Context ctx = Pop3Context.create(settings, store.users(), store.maildrops(), Clock.systemUTC());
+        if (throttle != null) {
+            ctx = ctx.withThrottle(throttle);
+        }
         ctx = ctx.withCommands(Pop3Tls.secure(ctx.commands(), tls != null, config.allowPlaintextAuth()));
         Pop3Service service = new Pop3Service(ctx, tls == null ? null : new StartTls(tls));
         try {
