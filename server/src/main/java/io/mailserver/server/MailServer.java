@@ -56,7 +56,7 @@ public final class MailServer implements AutoCloseable {
         LoginThrottle throttle = new LoginThrottle(config.maxAuthFailures(), LoginThrottle.DEFAULT_WINDOW, Clock.systemUTC());
         smtp = SmtpService.start(config, store, tls, throttle);
         services.add(() -> smtp.shutdown(config.shutdownGrace()));
-        pop3 = Pop3Service.start(config, store);
+        pop3 = Pop3Service.start(config, store, tls, throttle);
         services.add(() -> pop3.shutdown(config.shutdownGrace()));
     }
 
