@@ -110,6 +110,8 @@ final class TlsTestSupport {
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> slurp(p.getErrorStream()));
         try (OutputStream in = p.getOutputStream()) {
             in.write(stdin.getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            // the command may have ended (e.g. a refused handshake) before reading its input
         }
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly();
