@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A brake on password guessing, per client address: once {@code limit} logins from one address have failed within
@@ -23,7 +24,7 @@ public final class LoginThrottle {
     private final Duration window;
     private final Clock clock;
     private final Map<InetAddress, Deque<Instant>> failures = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicInteger recorded = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger recorded = new AtomicInteger();
     /** Past this many tracked addresses, every 256th failure also sweeps out the aged ones (no timer needed). */
     private static final int SWEEP_ABOVE = 4096;
 

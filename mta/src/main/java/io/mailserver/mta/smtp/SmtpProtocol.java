@@ -2,6 +2,7 @@ package io.mailserver.mta.smtp;
 
 import java.io.ByteArrayOutputStream;
 import java.time.ZonedDateTime;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -226,8 +227,8 @@ public final class SmtpProtocol {
             try {
                 return finish(Verb.AUTH, next.onResponse(this, bytes));
             } finally {
-                java.util.Arrays.fill(bytes, (byte) 0);
-                java.util.Arrays.fill(line.bytes(), (byte) 0);
+                Arrays.fill(bytes, (byte) 0);
+                Arrays.fill(line.bytes(), (byte) 0);
             }
         }
         String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).stripTrailing();

@@ -1,6 +1,7 @@
 package io.mailserver.net.tls;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -15,6 +16,7 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 
+import org.apache.mina.core.session.IoSession;
 import org.apache.mina.filter.ssl.SslFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -232,7 +234,7 @@ public final class ServerTls {
         }
 
         @Override
-        protected SSLEngine createEngine(org.apache.mina.core.session.IoSession session, java.net.InetSocketAddress peer) {
+        protected SSLEngine createEngine(IoSession session, InetSocketAddress peer) {
             return tls.newEngine();
         }
     }

@@ -1,5 +1,6 @@
 package io.mailserver.net.tls;
 
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.mina.core.buffer.IoBuffer;
@@ -94,9 +95,9 @@ public final class StartTlsGuard {
     }
 
     /** The guard on this session's chain, if its listener installed one. */
-    public static java.util.Optional<StartTlsGuard> of(IoSession session) {
+    public static Optional<StartTlsGuard> of(IoSession session) {
         return session.getFilterChain().get(Gate.class) instanceof Gate gate
-                ? java.util.Optional.of(gate.guard()) : java.util.Optional.empty();
+                ? Optional.of(gate.guard()) : Optional.empty();
     }
 
     /**
