@@ -75,6 +75,9 @@ public final class ConfigKeys {
     public static final String LOG_FILE = "log.file";
     public static final String LOG_LEVEL = "log.level";
 
+    public static final String RELAY_POLL_INTERVAL = "relay.poll-interval";
+    public static final String RELAY_LEASE = "relay.lease";
+
     private static final Map<String, ConfigKey> ALL = new LinkedHashMap<>();
 
     private static void key(String name, String def, ConfigKey.Kind kind, String doc) {
@@ -147,6 +150,9 @@ public final class ConfigKeys {
 
         key(LOG_FILE, "", PATH, "Also log to this file, rolled daily (relative paths are under the data directory; empty: console only).");
         choice(LOG_LEVEL, "info", List.of("error", "warn", "info", "debug", "trace"), "Log level of the server's own loggers.");
+
+        key(RELAY_POLL_INTERVAL, "1s", DURATION, "How often the queue runner looks for due mail when nothing wakes it sooner.");
+        key(RELAY_LEASE, "5m", DURATION, "How long a queue runner holds claimed rows between renewals; after a crash they are retried this much later.");
     }
 
     public static Map<String, ConfigKey> all() {

@@ -434,4 +434,14 @@ public final class ServerConfig {
     public String logLevel() {
         return get(ConfigKeys.LOG_LEVEL).toUpperCase(Locale.ROOT);
     }
+
+    // ---- outbound queue runner (appended)
+
+    public Duration relayPollInterval() {
+        return Values.parseDuration(get(ConfigKeys.RELAY_POLL_INTERVAL));
+    }
+
+    public Duration relayLease() {
+        return Values.parseDuration(get(ConfigKeys.RELAY_LEASE));
+    }
 }
