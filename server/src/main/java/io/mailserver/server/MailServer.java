@@ -1,0 +1,73 @@
+package io.mailserver.server;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.mailserver.config.ServerConfig;
+import io.mailserver.store.MailStore;
+import io.mailserver.store.jdbc.JdbcMailStore;
+
+/** One server process: the store, and around it every listener and the outbound queue. */
+public final class MailServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MailServer.class);
+
+    private final ServerConfig config;
+    private final MailStore store;
+    private final List<AutoCloseable> services = new ArrayList<>();
+    private boolean closed;
+
+    private MailServer(ServerConfig config, MailStore store) {
+        this.config = config;
+        this.store = store;
+    }
+
+    public static MailServer start(ServerConfig config) throws IOException {
+        log.info("starting {} (data directory {})", config.hostname(), config.dataDir());
+        MailStore store = JdbcMailStore.open(config);
+        log.info("store: {}", config.databaseUrl().orElse("embedded H2 in " + config.dataDir().resolve("db")));
+        MailServer server = new MailServer(config, store);
+        try {
+            server.startServices();
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        log.info("{} ready", config.hostname());
+        return server;
+    }
+
+    private void startServices() throws IOException {
+    }
+
+    public MailStore store() {
+        return store;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** Stops accepting, lets transactions in progress finish within {@code server.shutdown-grace}, closes the store. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Duration grace = config.shutdownGrace();
+        for (int i = services.size() - 1; i >= 0; i--) {
+            try {
+                services.get(i).close();
+            } catch (Exception e) {
+                log.warn("error while stopping a service: {}", e.toString());
+            }
+        }
+        store.close();
+        log.info("stopped (grace {}s)", grace.toSeconds());
+    }
+}
