@@ -146,13 +146,12 @@ public final class ConfigKeys {
         key(RELAY_CONCURRENCY, "20", INT, "Outbound deliveries in progress at once.");
         key(RELAY_CONCURRENCY_PER_DESTINATION, "5", INT, "Outbound deliveries in progress at once to one destination.");
         key(RELAY_CONNECT_TIMEOUT, "30s", DURATION, "Timeout for opening a connection to a remote server.");
+        key(RELAY_POLL_INTERVAL, "1s", DURATION, "How often the queue runner looks for due mail when nothing wakes it sooner.");
+        key(RELAY_LEASE, "5m", DURATION, "How long a queue runner holds claimed rows between renewals; after a crash they are retried this much later.");
         key(DNS_RESOLVER, "", LISTEN_OR_EMPTY, "DNS server as host:port (empty: the system's resolvers).");
 
         key(LOG_FILE, "", PATH, "Also log to this file, rolled daily (relative paths are under the data directory; empty: console only).");
         choice(LOG_LEVEL, "info", List.of("error", "warn", "info", "debug", "trace"), "Log level of the server's own loggers.");
-
-        key(RELAY_POLL_INTERVAL, "1s", DURATION, "How often the queue runner looks for due mail when nothing wakes it sooner.");
-        key(RELAY_LEASE, "5m", DURATION, "How long a queue runner holds claimed rows between renewals; after a crash they are retried this much later.");
     }
 
     public static Map<String, ConfigKey> all() {
