@@ -123,7 +123,7 @@ final class DeliveryRun implements AutoCloseable {
                         if (firstRound && o.reply().startsWith("452") && s.usable()) {
                             again.add(row);
                         } else {
-                            outcomes.defer(row, relay, o.status(), o.reply());
+                            outcomes.defer(row, relay, o.status(), o.reply(), Optional.of(s.hop().hostName()));
                         }
                     }
                 }
@@ -135,7 +135,7 @@ final class DeliveryRun implements AutoCloseable {
                 for (int i = 0; i < again.size(); i++) {
                     QueueEntry row = again.get(i);
                     RecipientOutcome o = results.get(todo.indexOf(row));
-                    outcomes.defer(row, relay, o.status(), o.reply());
+                    outcomes.defer(row, relay, o.status(), o.reply(), Optional.of(s.hop().hostName()));
                 }
                 again = List.of();
             }
@@ -246,12 +246,15 @@ final class DeliveryRun implements AutoCloseable {
         }
 
         void defer(QueueEntry row, String relay, String status, String reply) {
+            defer(row, relay, status, reply, Optional.empty());
+        }
+
+        void defer(QueueEntry row, String relay, String status, String reply, Optional<String> remoteMta) {
             Instant now = ctx.clock().instant();
             RetrySchedule schedule = ctx.schedule();
             if (schedule.expired(row.createdAt(), now)) {
-                // given up: reported with the last temporary status, as Postfix does (RFC 3463 X.4.7 is for the sender's TTL)
-                String why = "message could not be delivered for " + human(schedule.lifetime()) + ": " + reply;
-                fail(row, relay, status, why, Optional.empty());
+                // given up: reported with the last temporary status and reply, as Postfix does (RFC 3463 X.4.7 is for the sender's TTL)
+                fail(row, relay, status, reply, remoteMta, "message could not be delivered for " + human(schedule.lifetime()));
                 return;
             }
             Instant next = schedule.nextAttempt(row.createdAt(), row.attempts() + 1, now);
@@ -261,7 +264,7 @@ final class DeliveryRun implements AutoCloseable {
             if (!job.sender.isEmpty() && schedule.delayNoticeDue(row.createdAt(), now)) {
                 try {
                     if (ctx.queue().markDelayNoticeSent(row.id())) {
-                        delays.add(new DsnRecipient(row.recipient(), DsnRecipient.Action.DELAYED, status, reply, Optional.empty(), now));
+                        delays.add(new DsnRecipient(row.recipient(), DsnRecipient.Action.DELAYED, status, reply, remoteMta, now));
                     }
                 } catch (StoreException e) {
                     LOG.warn("{}: could not record the delay notice of id={}: {}", job.queueId, row.id(), e.getMessage());
@@ -270,10 +273,14 @@ final class DeliveryRun implements AutoCloseable {
         }
 
         void fail(QueueEntry row, String relay, String status, String reply, Optional<String> remoteMta) {
+            fail(row, relay, status, reply, remoteMta, "");
+        }
+
+        void fail(QueueEntry row, String relay, String status, String reply, Optional<String> remoteMta, String note) {
             Instant now = ctx.clock().instant();
             failedRows.add(row);
-            failures.add(new DsnRecipient(row.recipient(), DsnRecipient.Action.FAILED, status, reply, remoteMta, now));
-            failureLogs.add(new String[] {relay, status, reply});
+            failures.add(new DsnRecipient(row.recipient(), DsnRecipient.Action.FAILED, status, reply, remoteMta, now, note));
+            failureLogs.add(new String[] {relay, status, note.isEmpty() ? reply : note + ": " + reply});
         }
 
         /** Notify first, then mark: a crash in between repeats the notice rather than losing it. */

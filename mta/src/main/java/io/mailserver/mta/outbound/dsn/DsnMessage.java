@@ -118,7 +118,8 @@ public final class DsnMessage {
         }
         line(sb, "");
         for (DsnRecipient r : recipients) {
-            String why = r.remoteMta().map(h -> "host " + h + " said: ").orElse("") + r.diagnostic();
+            String why = (r.note().isEmpty() ? "" : r.note() + "; last reply: ") + r.remoteMta().map(h -> "host " + h + " said: ").orElse("")
+                    + r.diagnostic();
             fold(sb, "<" + r.finalRecipient() + ">: " + why);
         }
     }
