@@ -75,8 +75,14 @@ public final class PeerSmtpServer implements AutoCloseable {
     }
 
     public PeerSmtpServer(InetAddress bind) throws IOException {
+        this(bind, 0);
+    }
+
+    /** On a given address and port (0: any free port). */
+    public PeerSmtpServer(InetAddress bind, int port) throws IOException {
         server = new ServerSocket();
-        server.bind(new InetSocketAddress(bind, 0), 200);
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(bind, port), 200);
         threads.execute(this::acceptLoop);
     }
 
