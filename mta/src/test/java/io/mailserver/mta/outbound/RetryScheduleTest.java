@@ -24,7 +24,7 @@ class RetryScheduleTest {
 
     @Test
     void lastAttemptFallsOnTheExpiry() {
-        Instant late = t0.plus(Duration.ofDays(5)).minusMinutes(10);
+        Instant late = t0.plus(Duration.ofDays(5)).minus(Duration.ofMinutes(10));
         assertEquals(t0.plus(Duration.ofDays(5)), defaults.nextAttempt(t0, 9, late));
         assertFalse(defaults.expired(t0, late));
         assertTrue(defaults.expired(t0, t0.plus(Duration.ofDays(5))));
