@@ -298,8 +298,13 @@ public final class QueueRunner {
                     LOG.error("{}: delivery failed unexpectedly; will be retried after the lease", job.queueId, e);
                     job.rows.forEach(r -> held.remove(r.id()));
                 }
+                boolean runningLow;
                 synchronized (lock) {
                     job = stopping ? null : st.pending.pollFirst();
+                    runningLow = st.pending.size() < perDestination;
+                }
+                if (runningLow) {
+                    wakeUp(); // claim more before this destination's waiting jobs run out
                 }
             }
         } finally {

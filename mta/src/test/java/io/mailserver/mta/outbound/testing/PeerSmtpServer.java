@@ -103,6 +103,7 @@ public final class PeerSmtpServer implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
+                s.setTcpNoDelay(true); // as a real server: replies written separately must not wait for delayed ACKs
                 open.add(s);
                 int n = connections.incrementAndGet();
                 threads.execute(() -> serve(s, n));
