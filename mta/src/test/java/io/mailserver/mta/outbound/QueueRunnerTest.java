@@ -225,10 +225,7 @@ class QueueRunnerTest {
 
     @Test
     void unreachableRouteDefersWithTheConnectError() throws Exception {
-        int deadPort;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            deadPort = s.getLocalPort();
-        }
+        int deadPort = 1; // nothing listens; outside the ephemeral range (no self-connect)
         start(Map.of("relay.routes", "remote.test -> [127.0.0.1]:" + deadPort));
         enqueue(ts.store(), "alice@local.test", "Q9", message("nowhere"), "x@remote.test");
         service.wakeUp();
