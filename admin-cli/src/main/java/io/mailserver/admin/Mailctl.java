@@ -33,6 +33,7 @@ import java.util.Map;
                 DomainCommand.class,
                 UserCommand.class,
                 AliasCommand.class,
+                QueueCommand.class,
         })
 public final class Mailctl implements Runnable {
     @Spec

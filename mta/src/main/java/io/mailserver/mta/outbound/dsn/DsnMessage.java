@@ -151,7 +151,12 @@ public final class DsnMessage {
         return SMTP_REPLY.matcher(clean).matches() ? "smtp; " + clean : "X-Mailserver; " + clean;
     }
 
-    /** Copies the header section (up to and including the blank line), bounded. */
+    /** The header section of a message (without the blank line that ends it), at most 256 KiB; for mailctl too. */
+    public static byte[] headerSection(InputStream in) throws IOException {
+        return readHeaderSection(in);
+    }
+
+    /** Copies the header section (without the blank line that ends it), bounded. */
     static byte[] readHeaderSection(InputStream in) throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream(4096);
         int prev = -1;
