@@ -114,6 +114,7 @@ public final class OutboundService {
         runner.wakeUp();
     }
 
+    /** Stops the runner (see {@link QueueRunner#stop}); call it before closing the store, so outcomes can still be recorded. */
     public void stop(Duration grace) {
         runner.stop(grace);
     }
