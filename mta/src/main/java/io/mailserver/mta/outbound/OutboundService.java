@@ -7,6 +7,7 @@ import io.mailserver.mta.outbound.dns.DnsResolver;
 import io.mailserver.mta.outbound.dns.DnsjavaResolver;
 import io.mailserver.mta.outbound.dns.SenderDomainCheck;
 import io.mailserver.mta.outbound.dsn.Bouncer;
+import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.store.MailStore;
 import java.lang.management.ManagementFactory;
 import java.security.SecureRandom;
@@ -108,6 +109,16 @@ public final class OutboundService {
     /** The inbound MAIL FROM check with the same resolver ({@code smtp.check-sender-domain}). */
     public SenderDomainCheck senderDomainCheck() {
         return senderDomainCheck;
+    }
+
+    /**
+     * Plugs outbound delivery into an SMTP server: its MAIL FROM checks get the sender domain check
+     * ({@code smtp.check-sender-domain}), and every message it queues for a remote recipient wakes
+     * the queue runner at once.
+     */
+    public void attachTo(SmtpContext smtp) {
+        smtp.addSenderCheck(new SenderDomainPolicy(senderDomainCheck));
+        smtp.addRemoteQueuedListener(runner::wakeUp);
     }
 
     public void wakeUp() {
