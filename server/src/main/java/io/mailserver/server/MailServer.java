@@ -11,6 +11,9 @@ import org.slf4j.LoggerFactory;
 
 import io.mailserver.config.ServerConfig;
 import io.mailserver.mta.SmtpService;
+import io.mailserver.mta.outbound.OutboundService;
+import io.mailserver.mta.smtp.SmtpContext;
+import io.mailserver.mta.smtp.SmtpSettings;
 import io.mailserver.net.LoginThrottle;
 import io.mailserver.net.tls.ServerTls;
 import io.mailserver.pop3.Pop3Service;
@@ -27,6 +30,7 @@ public final class MailServer implements AutoCloseable {
     private boolean closed;
     private SmtpService smtp;
     private ServerTls tls;
+    private OutboundService outbound;
     private Pop3Service pop3;
 
     private MailServer(ServerConfig config, MailStore store) {
@@ -54,10 +58,20 @@ public final class MailServer implements AutoCloseable {
         // and one failed-login count per client address across SMTP AUTH and POP3
         tls = ServerTls.fromConfig(config);
         LoginThrottle throttle = new LoginThrottle(config.maxAuthFailures(), LoginThrottle.DEFAULT_WINDOW, Clock.systemUTC());
-        smtp = SmtpService.start(config, store, tls, throttle);
+        // closed in reverse order: listeners first, then the queue runner (it still records outcomes), then the store
+        outbound = OutboundService.start(config, store);
+        services.add(() -> outbound.stop(config.shutdownGrace()));
+        SmtpContext context = new SmtpContext(SmtpSettings.from(config), store, Clock.systemDefaultZone());
+        outbound.attachTo(context);
+        smtp = SmtpService.start(config, context, tls, throttle);
         services.add(() -> smtp.shutdown(config.shutdownGrace()));
         pop3 = Pop3Service.start(config, store, tls, throttle);
         services.add(() -> pop3.shutdown(config.shutdownGrace()));
+    }
+
+    /** The outbound queue runner. */
+    public OutboundService outbound() {
+        return outbound;
     }
 
     /** The POP3 service. */
