@@ -24,6 +24,8 @@ class PathParserTest {
         "FROM:<alice@[IPv6:2001:db8::1]>|alice@[IPv6:2001:db8::1]",
         "FROM:<alice@example.test.>|alice@example.test.",
         "FROM:<user%other@example.test>|user%other@example.test",
+        "FROM:<alice@example.test> AUTH=<>|alice@example.test",
+        "FROM:<alice@example.test> AUTH=alice+2Bx@example.test|alice@example.test",
     })
     void acceptsReversePaths(String argument, String mailbox) throws Exception {
         assertEquals(mailbox, PathParser.parseMail(argument, true).path().envelopeAddress());
@@ -57,6 +59,9 @@ class PathParserTest {
         "FROM:<a@b.test> BODY=BINARYMIME|555 5.5.4",
         "FROM:<a@b.test> SMTPUTF8|555 5.5.4",
         "FROM:<a@b.test> RET=HDRS|555 5.5.4",
+        "FROM:<a@b.test> AUTH=a+zzb.test|501 5.5.4",
+        "FROM:<a@b.test> AUTH=a+2|501 5.5.4",
+        "FROM:<a@b.test> AUTH=a+2b|501 5.5.4",
     })
     void refusesBadReversePaths(String argument, String reply) {
         SyntaxException e = assertThrows(SyntaxException.class, () -> PathParser.parseMail(argument, true));
