@@ -52,6 +52,8 @@ class PathParserTest {
         "FROM:<alice@example..test>|501 5.1.7",
         "FROM:<.alice@example.test>|501 5.1.7",
         "FROM:<alice@[300.1.1.1]>|501 5.1.7",
+        "FROM:<alice@[IPv6:1::2::3]>|501 5.1.7",
+        "FROM:<alice@[IPv6:1:2:3:4:5:6:7:8:9]>|501 5.1.7",
         "FROM:<@relay.test alice@example.test>|501 5.1.7",
         "FROM:<a@b.test> SIZE=|501 5.5.4",
         "FROM:<a@b.test> SIZE=12x|501 5.5.4",
