@@ -19,11 +19,11 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * The fuzzed dialogs of {@code SmtpFuzzProperties} against the real server over a socket: whatever a
+ * The fuzzed dialogs of {@code SmtpFuzzTest} against the real server over a socket: whatever a
  * session sent, every line that comes back is a well-formed reply, and the next, ordinary session is
  * served and its message stored.
  */
-class SmtpSocketFuzzProperties {
+class SmtpSocketFuzzTest {
     private static final Pattern REPLY_LINE = Pattern.compile("[2-5][0-5][0-9][ -][\t\\x20-\\x7e]*\r\n");
     private static SmtpTestServer server;
 

@@ -28,7 +28,7 @@ import net.jqwik.api.constraints.IntRange;
  * RFC 5034 section 4), RETR gives the stored message back exactly, messages are deleted only by a QUIT
  * in the TRANSACTION state, and the maildrop lock is released when the session ends.
  */
-class Pop3FuzzProperties {
+class Pop3FuzzTest {
     private static final Pattern STATUS = Pattern.compile("(\\+OK|-ERR)( [\\x20-\\x7e]*)?\r\n");
     private static final Pattern CONTINUATION = Pattern.compile("\\+ [A-Za-z0-9+/=]*\r\n");
     private static final Pattern QUIT_WITH_DELETES = Pattern.compile("\\+OK .* signing off \\((\\d+) messages? left\\)\r\n");

@@ -20,11 +20,11 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * The fuzzed dialogs of {@link Pop3FuzzProperties} against the real POP3 server over a socket, from
+ * The fuzzed dialogs of {@link Pop3FuzzTest} against the real POP3 server over a socket, from
  * 127.0.0.2 (so their failed logins count against that address only): every line that comes back ends
  * with CRLF, and afterwards an ordinary session from 127.0.0.1 logs in and retrieves its message.
  */
-class Pop3SocketFuzzProperties {
+class Pop3SocketFuzzTest {
     private static Pop3Fixture fixture;
     private static byte[] bobsMessage;
 

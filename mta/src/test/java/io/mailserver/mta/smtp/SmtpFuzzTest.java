@@ -29,7 +29,7 @@ import net.jqwik.api.constraints.IntRange;
  * well-formed RFC 5321 reply, nothing is answered after the session closed, and a message is stored
  * exactly when its DATA got a 250, with only CRLF line ends (smuggling).
  */
-class SmtpFuzzProperties {
+class SmtpFuzzTest {
     /** RFC 5321 4.2: code, SP or "-", text of HT and printable US-ASCII, CRLF. */
     private static final Pattern REPLY_LINE = Pattern.compile("[2-5][0-5][0-9][ -][\t\\x20-\\x7e]*\r\n");
     /** RFC 3463 section 2: class.subject.detail. */
