@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Timeout;
 
 import io.mailserver.config.ServerConfig;
 import io.mailserver.store.MailAddress;
+import io.mailserver.store.QueueEntry;
 import io.mailserver.store.jdbc.JdbcMailStore;
 import io.mailserver.testkit.TestFiles;
 
@@ -364,4 +365,139 @@ class CrashTest {
         return counts;
     }
 
+
+    /**
+     * The queue runner relays 60 messages (one to three recipients each) to a scripted remote server
+     * that answers each final "." after 30 ms; the server is killed once a third are answered. After a
+     * restart every recipient reaches the remote (none lost); a recipient the store had marked DELIVERED
+     * is never sent again; one the remote had never received whole is received exactly once; only one
+     * caught between "the remote has it" and "the runner recorded the answer" may arrive twice (RFC 5321
+     * section 6.1 accepts that duplicate).
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void killNineDuringQueueDeliveryLosesNoRecipient() throws Exception {
+        TestMail.createUsers(dataDir, Map.of());
+        try (SinkSmtpServer sink = new SinkSmtpServer(30)) {
+            Map<String, String> settings = Map.of("relay.routes", "remote.test -> [127.0.0.1]:" + sink.port(), "relay.lease", "2s",
+                    "relay.poll-interval", "200ms", "relay.retry-initial", "1s", "relay.retry-max", "2s");
+            ChildServer server = startServer(settings);
+            Map<String, String> idOfQueueId = new ConcurrentHashMap<>();
+            Set<String> pairs = ConcurrentHashMap.newKeySet(); // "id recipient", each acknowledged with 250
+            List<Thread> senders = new ArrayList<>();
+            List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int sender = t;
+                Thread thread = new Thread(() -> {
+                    try (Wire w = Wire.connect(server.smtpPort())) {
+                        w.smtpReply();
+                        w.smtp("EHLO trusted.example.test", "250");
+                        for (int n = 0; n < 15; n++) {
+                            String id = "q" + sender + "m" + n;
+                            List<String> to = new ArrayList<>();
+                            for (int r = 0; r <= (sender + n) % 3; r++) {
+                                to.add("r" + ((n + r) % 5) + "@remote.test");
+                            }
+                            String reply = TestMail.sendTo(w, id, to.toArray(new String[0]));
+                            if (!reply.startsWith("250 2.0.0 Ok: queued as ")) {
+                                throw new AssertionError(id + ": " + reply);
+                            }
+                            idOfQueueId.put(reply.substring("250 2.0.0 Ok: queued as ".length()).trim(), id);
+                            to.forEach(r -> pairs.add(id + " " + r));
+                        }
+                    } catch (IOException | RuntimeException | AssertionError e) {
+                        failures.add(e);
+                    }
+                });
+                thread.start();
+                senders.add(thread);
+            }
+            for (Thread t : senders) {
+                t.join(60_000);
+            }
+            assertTrue(failures.isEmpty(), "queueing: " + failures);
+
+            sink.open();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (sink.answered() < 20 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertTrue(sink.answered() >= 20, "the runner delivered 20 transactions within 60 s:\n" + server.log());
+            Thread.sleep(ThreadLocalRandom.current().nextInt(30));
+            long killStart = System.nanoTime();
+            server.kill();
+            long killEnd = System.nanoTime();
+
+            Map<String, QueueEntry.State> stateAtKill = new HashMap<>();
+            try (JdbcMailStore store = JdbcMailStore.open(ServerConfig.fromMap(Map.of("server.data-dir", dataDir.toString())))) {
+                for (QueueEntry e : store.queue().list()) {
+                    stateAtKill.put(idOfQueueId.get(e.queueId()) + " " + e.recipient().toLowerCase(java.util.Locale.ROOT), e.state());
+                }
+            }
+            assertEquals(pairs, stateAtKill.keySet(), "one queue row per acknowledged recipient");
+
+            ChildServer restarted = startServer(settings);
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (!answeredPairs(sink).containsAll(pairs) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            Thread.sleep(1_000); // anything sent twice would arrive now
+            restarted.close();
+
+            Map<String, Integer> received = new HashMap<>(); // whole messages the remote got, per pair
+            Map<String, Boolean> receivedBeforeKill = new HashMap<>();
+            Map<String, Boolean> answeredBeforeKill = new HashMap<>();
+            for (SinkSmtpServer.Transaction t : sink.transactions()) {
+                assertTrue(t.whole(), "the remote got " + t.id() + " byte-exact");
+                for (String r : t.recipients()) {
+                    String pair = t.id() + " " + r;
+                    assertTrue(pairs.contains(pair), "the remote got " + pair + ", which was never acknowledged");
+                    received.merge(pair, 1, Integer::sum);
+                    if (t.terminatorAt() < killEnd) {
+                        receivedBeforeKill.put(pair, true);
+                    }
+                    if (t.answeredAt() != 0 && t.answeredAt() < killStart) {
+                        answeredBeforeKill.put(pair, true);
+                    }
+                }
+            }
+            int duplicates = 0;
+            int duplicatesAlreadyAnswered = 0;
+            for (String pair : pairs) {
+                int n = received.getOrDefault(pair, 0);
+                assertTrue(n >= 1, pair + " never reached the remote: lost");
+                if (stateAtKill.get(pair) == QueueEntry.State.DELIVERED) {
+                    assertEquals(1, n, pair + " was recorded DELIVERED before the kill, yet sent again");
+                }
+                if (!receivedBeforeKill.containsKey(pair)) {
+                    assertEquals(1, n, pair + " had not reached the remote before the kill, yet arrived twice");
+                }
+                if (n > 1) {
+                    duplicates++;
+                    if (answeredBeforeKill.containsKey(pair)) {
+                        duplicatesAlreadyAnswered++;
+                    }
+                }
+            }
+            System.out.printf("queue: %d recipients, %d DELIVERED at the kill, %d received twice (%d of them answered by the remote "
+                    + "before the kill, the rest not yet)%n", pairs.size(),
+                    stateAtKill.values().stream().filter(s -> s == QueueEntry.State.DELIVERED).count(), duplicates,
+                    duplicatesAlreadyAnswered);
+            try (JdbcMailStore store = JdbcMailStore.open(ServerConfig.fromMap(Map.of("server.data-dir", dataDir.toString())))) {
+                for (QueueEntry e : store.queue().list()) {
+                    assertEquals(QueueEntry.State.DELIVERED, e.state(), "row " + e.id() + " after the restart");
+                }
+            }
+        }
+    }
+
+    private static Set<String> answeredPairs(SinkSmtpServer sink) {
+        Set<String> answered = new HashSet<>();
+        for (SinkSmtpServer.Transaction t : sink.transactions()) {
+            if (t.answeredAt() != 0) {
+                t.recipients().forEach(r -> answered.add(t.id() + " " + r));
+            }
+        }
+        return answered;
+    }
 }

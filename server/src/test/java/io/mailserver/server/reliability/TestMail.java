@@ -67,11 +67,20 @@ final class TestMail {
         }
     }
 
-    /** A whole transaction on an open, greeted session; returns the reply to the end of data. */
-    static String send(Wire w, String id, String... recipients) throws java.io.IOException {
+    /** A whole transaction on an open, greeted session, to local users; returns the reply to the end of data. */
+    static String send(Wire w, String id, String... users) throws java.io.IOException {
+        String[] addresses = new String[users.length];
+        for (int i = 0; i < users.length; i++) {
+            addresses[i] = address(users[i]);
+        }
+        return sendTo(w, id, addresses);
+    }
+
+    /** A whole transaction to full addresses; returns the reply to the end of data. */
+    static String sendTo(Wire w, String id, String... addresses) throws java.io.IOException {
         w.smtp("MAIL FROM:<sender@far.test>", "250 ");
-        for (String r : recipients) {
-            w.smtp("RCPT TO:<" + address(r) + ">", "250 ");
+        for (String a : addresses) {
+            w.smtp("RCPT TO:<" + a + ">", "250 ");
         }
         w.smtp("DATA", "354 ");
         w.write(content(id) + ".\r\n");
