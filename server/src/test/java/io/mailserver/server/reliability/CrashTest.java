@@ -446,7 +446,7 @@ class CrashTest {
 
             Map<String, Integer> received = new HashMap<>(); // whole messages the remote got, per pair
             Map<String, Boolean> receivedBeforeKill = new HashMap<>();
-            Map<String, Boolean> answeredBeforeKill = new HashMap<>();
+            Map<String, Long> answeredBeforeKill = new HashMap<>(); // pair -> ns between the remote's 250 and the kill
             for (SinkSmtpServer.Transaction t : sink.transactions()) {
                 assertTrue(t.whole(), "the remote got " + t.id() + " byte-exact");
                 for (String r : t.recipients()) {
@@ -457,12 +457,13 @@ class CrashTest {
                         receivedBeforeKill.put(pair, true);
                     }
                     if (t.answeredAt() != 0 && t.answeredAt() < killStart) {
-                        answeredBeforeKill.put(pair, true);
+                        answeredBeforeKill.put(pair, killStart - t.answeredAt());
                     }
                 }
             }
             int duplicates = 0;
             int duplicatesAlreadyAnswered = 0;
+            long longestUnrecorded = 0;
             for (String pair : pairs) {
                 int n = received.getOrDefault(pair, 0);
                 assertTrue(n >= 1, pair + " never reached the remote: lost");
@@ -476,13 +477,14 @@ class CrashTest {
                     duplicates++;
                     if (answeredBeforeKill.containsKey(pair)) {
                         duplicatesAlreadyAnswered++;
+                        longestUnrecorded = Math.max(longestUnrecorded, answeredBeforeKill.get(pair));
                     }
                 }
             }
             System.out.printf("queue: %d recipients, %d DELIVERED at the kill, %d received twice (%d of them answered by the remote "
-                    + "before the kill, the rest not yet)%n", pairs.size(),
+                    + "at most %d ms before the kill but not yet recorded, the rest not yet answered)%n", pairs.size(),
                     stateAtKill.values().stream().filter(s -> s == QueueEntry.State.DELIVERED).count(), duplicates,
-                    duplicatesAlreadyAnswered);
+                    duplicatesAlreadyAnswered, TimeUnit.NANOSECONDS.toMillis(longestUnrecorded));
             try (JdbcMailStore store = JdbcMailStore.open(ServerConfig.fromMap(Map.of("server.data-dir", dataDir.toString())))) {
                 for (QueueEntry e : store.queue().list()) {
                     assertEquals(QueueEntry.State.DELIVERED, e.state(), "row " + e.id() + " after the restart");
