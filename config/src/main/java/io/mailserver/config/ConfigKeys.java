@@ -118,7 +118,7 @@ public final class ConfigKeys {
         choice(SMTP_BARE_NEWLINE, "reject", List.of("reject", "normalize"), "A bare CR or LF inside DATA: reject the message, or turn it into CRLF.");
         choice(SMTP_LONG_DATA_LINES, "accept", List.of("accept", "reject"), "A DATA line over 998 octets (RFC 5322 limit): accept it as is, or reject the message.");
         key(SMTP_MAX_RECEIVED_HEADERS, "50", INT, "More Received headers than this means a mail loop (554 5.4.6).");
-        key(SMTP_CHECK_SENDER_DOMAIN, "true", BOOLEAN, "Refuse MAIL FROM domains without MX or address records (untrusted, unauthenticated clients).");
+        key(SMTP_CHECK_SENDER_DOMAIN, "false", BOOLEAN, "Refuse MAIL FROM domains without MX or address records (untrusted, unauthenticated clients); off by default like Postfix, turn on where DNS works.");
         key(SMTP_TIMEOUT, "5m", DURATION, "Idle time allowed between SMTP commands (RFC 5321 4.5.3.2: at least 5 minutes).");
         key(SMTP_DATA_TIMEOUT, "10m", DURATION, "Idle time allowed inside DATA.");
         key(SMTP_GREET_PAUSE, "0s", DURATION, "Wait this long before the SMTP greeting; a client that talks first is refused (554 5.5.0), like Postfix postscreen's pregreet test (0: greet at once).");
