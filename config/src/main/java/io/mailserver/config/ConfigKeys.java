@@ -126,7 +126,7 @@ public final class ConfigKeys {
                 "A regular expression; a message with a header or body line matching it is refused (554 5.7.1). Repeat the key for more."));
 
         key(POP3_TIMEOUT, "10m", DURATION, "POP3 autologout timer (RFC 1939: at least 10 minutes).");
-        key(POP3_LOCK_TTL, "15m", DURATION, "How long a maildrop lock outlives a node that died holding it.");
+        key(POP3_LOCK_TTL, "2m", DURATION, "How long a maildrop lock outlives a node that died holding it (live sessions refresh it every sixth of this).");
 
         key(LIMIT_MESSAGE_SIZE, "32M", SIZE, "Largest message accepted (advertised in EHLO SIZE).");
         key(LIMIT_RECIPIENTS, "1000", INT, "Recipients per message (RFC 5321 asks for at least 100).");
