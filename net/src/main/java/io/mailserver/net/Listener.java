@@ -24,7 +24,7 @@ import io.mailserver.config.HostPort;
 import io.mailserver.net.tls.StartTlsGuard;
 
 /**
- * A MINA TCP listener set up the way DESIGN.md contract 5 asks: listen backlog 1024, TCP_NODELAY,
+ * A MINA TCP listener set up the way DESIGN.md contract 5 asks: listen backlog 4096 (DESIGN.md asks for about 1,024; see the comment at setBacklog), TCP_NODELAY,
  * strict line codec, a per-listener and per-address connection limit, and an ordered executor so
  * the protocol handler (which talks to the database) never runs on an I/O thread while one
  * session's events stay in order; a session whose queued input passes 1 MiB stops being read until
