@@ -203,8 +203,9 @@ def bench_idle(srv, cfg):
         rss, pss, nproc = procmem.snapshot(roots)
     finally:
         clients.close_all(socks)
-    if failed:
-        log(f'  {srv.key}: {failed} of {n} connections refused or failed')
+    log(f'  {len(socks)} of {n} connections opened in the window, {greeted} greeted '
+        f'(last greeting after {last:.1f} s), {failed} refused or failed, '
+        f'{len(socks) - greeted - failed} never answered')
     settle(srv)
     return {'idle.greeted': greeted, 'idle.rss': rss, 'idle.pss': pss}
 
