@@ -375,6 +375,28 @@ def machine():
             f'{java}, kernel {platform.release()}')
 
 
+# ---------------------------------------------------------------- profiling
+
+def jfr_start(srv, cfg, name):
+    """A flight recording of our server during one benchmark (`--jfr`); summarize it with
+    bench/jfr_top.py."""
+    d = os.path.join(cfg.work, 'jfr')
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, name.replace(' ', '-') + '.jfr')
+    r = subprocess.run(['jcmd', str(srv.java_pid), 'JFR.start', 'name=bench', 'settings=profile',
+                        f'filename={path}'], capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        log(f'  JFR.start failed: {r.stdout.strip()} {r.stderr.strip()}')
+        return None
+    return path
+
+
+def jfr_stop(srv, path):
+    subprocess.run(['jcmd', str(srv.java_pid), 'JFR.stop', 'name=bench'], capture_output=True,
+                   timeout=120)
+    log(f'  profile: python3 bench/jfr_top.py {os.path.relpath(path)}')
+
+
 # ---------------------------------------------------------------- main
 
 STARTED = []  # helper processes to kill on the way out
@@ -396,6 +418,9 @@ def main():
     ap.add_argument('--large-mb', type=float)
     ap.add_argument('--keep-connection', action='store_true',
                     help='smtp-source -d: several messages per connection (default: one, as MX traffic)')
+    ap.add_argument('--jfr', action='store_true',
+                    help='record our server with Java Flight Recorder during the first repetition '
+                         'of each benchmark (bench/work/jfr/*.jfr; read with bench/jfr_top.py)')
     ap.add_argument('--java-opts', help='JAVA_OPTS for our server (default: bin/mailserver\'s)')
     ap.add_argument('--work', default=os.path.join(HERE, 'work'))
     cfg = ap.parse_args()
@@ -457,6 +482,9 @@ def main():
                     if s.key in dead:
                         continue
                     log(f'{name}, repetition {rep}/{cfg.reps}: {s.label}')
+                    recording = None
+                    if cfg.jfr and s.java_pid and rep == 1:
+                        recording = jfr_start(s, cfg, name)
                     try:
                         got = fn(s, cfg, *args)
                     except (BenchError, clients.Pop3Error, OSError, subprocess.SubprocessError) as e:
@@ -468,6 +496,9 @@ def main():
                                           + s.log_tail())
                             dead.add(s.key)
                         continue
+                    finally:
+                        if recording:
+                            jfr_stop(s, recording)
                     log('  ' + ', '.join(f'{k}={fmt(v)}' for k, v in got.items()))
                     for k, v in got.items():
                         results.setdefault(k, {}).setdefault(s.key, []).append(v)
