@@ -76,6 +76,8 @@ relay.routes = remote.test -> [127.0.0.1]:{self.sink_port}
                                      stdout=out, stderr=subprocess.STDOUT, env=self._env(),
                                      start_new_session=True)
         self.java_pid = self.proc.pid  # bin/mailserver execs java
+        with open(os.path.join(self.work, 'server.pid'), 'w') as f:
+            f.write(f'{self.java_pid}\n')  # for run.sh's safety net
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

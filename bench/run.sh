@@ -48,6 +48,10 @@ cleanup() {
   if [ -f "$w/ref/pf/etc/main.cf" ] && [ -f "$w/ref/pf/queue/pid/master.pid" ]; then
     script -qec "postfix -c $w/ref/pf/etc stop" /dev/null >/dev/null 2>&1 || true
   fi
+  if [ -f "$w/ours/server.pid" ]; then
+    local pid; pid=$(cat "$w/ours/server.pid")
+    if grep -q mailserver.jar "/proc/$pid/cmdline" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
+  fi
   if [ -f "$w/ref/dc/run/master.pid" ]; then
     doveadm -c "$w/ref/dc/dovecot.conf" stop >/dev/null 2>&1 || true
   fi
