@@ -176,14 +176,20 @@ def bench_pop3(srv, cfg):
                         recipients=11)
     for u in POP_USERS_10 + [POP_USER_1]:
         wait_count(srv, u, n, t1 + 120 + n * 11 / 20)
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     msgs, octets, secs = clients.retrieve_all('127.0.0.1', srv.pop3_port,
                                               f'{POP_USER_1}@{DOMAIN}', PASSWORD)
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    log(f'  1 client: {secs:.2f} s wall, client CPU {cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime:.2f} s')
     if msgs != n:
         raise BenchError(f'1 client retrieved {msgs} of {n}')
     result = {'pop3.1.msgs': n / secs, 'pop3.1.mbs': octets / secs / 1e6}
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     msgs, octets, secs = clients.retrieve_parallel('127.0.0.1', srv.pop3_port,
                                                    [f'{u}@{DOMAIN}' for u in POP_USERS_10],
                                                    PASSWORD)
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    log(f'  10 clients: {secs:.2f} s wall, clients CPU {cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime:.2f} s')
     if msgs != 10 * n:
         raise BenchError(f'10 clients retrieved {msgs} of {10 * n}')
     result.update({'pop3.10.msgs': msgs / secs, 'pop3.10.mbs': octets / secs / 1e6})
