@@ -14,7 +14,7 @@ import io.mailserver.config.ServerConfig;
 
 /** Applies {@code log.level} and {@code log.file} from the configuration on top of logback.xml. */
 final class LoggingSetup {
-    static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%mdc] %logger{0}: %msg%n";
+    static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %replace([%mdc] ){'\\[\\] ', ''}%logger{0}: %msg%n";
 
     private LoggingSetup() {
     }

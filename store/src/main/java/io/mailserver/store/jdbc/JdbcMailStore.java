@@ -1,0 +1,291 @@
+package io.mailserver.store.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.mailserver.config.ServerConfig;
+import io.mailserver.store.AliasRepository;
+import io.mailserver.store.Delivery;
+import io.mailserver.store.Directory;
+import io.mailserver.store.DomainRepository;
+import io.mailserver.store.MailStore;
+import io.mailserver.store.MaildropStore;
+import io.mailserver.store.MessageStore;
+import io.mailserver.store.PasswordHasher;
+import io.mailserver.store.QueueStore;
+import io.mailserver.store.StoreException;
+import io.mailserver.store.UserRepository;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store on JDBC: H2 (embedded, the default) or PostgreSQL. Opening it migrates the schema (Flyway)
+ * and, on H2, starts the group-commit syncer. See docs/store.md for the H2 settings and why.
+ */
+public final class JdbcMailStore implements MailStore {
+    private static final Logger log = LoggerFactory.getLogger(JdbcMailStore.class);
+
+    /**
+     * The embedded default's settings, appended to {@code jdbc:h2:file:<data-dir>/db/mail}:
+     * WRITE_DELAY=0 so that a commit is written to the file before it returns (it survives kill -9; the
+     * group commit's CHECKPOINT SYNC makes it survive a power cut); AUTO_SERVER=TRUE so that mailctl, in
+     * another process, can use the same file while the server runs; LOCK_TIMEOUT raised from 2 s so that
+     * a burst of writers waits rather than fails.
+     */
+    public static final String H2_SETTINGS = ";WRITE_DELAY=0;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000";
+
+    static {
+        // AUTO_SERVER starts H2's TCP server with -tcpAllowOthers on all interfaces (H2 2.3.232,
+        // Database.startServer). Binding it to loopback keeps other hosts out; mailctl and the server run
+        // on the same machine. Must be set before H2 reads its system properties; an explicit setting wins.
+        if (System.getProperty("h2.bindAddress") == null) {
+            System.setProperty("h2.bindAddress", "127.0.0.1");
+        }
+    }
+
+    private final HikariDataSource dataSource;
+    private final Database db;
+    private final GroupCommit groupCommit;
+    private final JdbcDomains domains;
+    private final JdbcUsers users;
+    private final JdbcAliases aliases;
+    private final JdbcDirectory directory;
+    private final JdbcMaildrops maildrops;
+    private final JdbcQueue queue;
+    private final MessageStore messages;
+
+    private JdbcMailStore(HikariDataSource dataSource, GroupCommit groupCommit, String description, Path tempDir, PasswordHasher hasher) {
+        this.dataSource = dataSource;
+        this.groupCommit = groupCommit;
+        this.db = new Database(dataSource, groupCommit, description);
+        this.domains = new JdbcDomains(db);
+        this.users = new JdbcUsers(db, hasher);
+        this.aliases = new JdbcAliases(db);
+        this.directory = new JdbcDirectory(db);
+        this.maildrops = new JdbcMaildrops(db);
+        this.queue = new JdbcQueue(db);
+        this.messages = (sender, queueId) -> new JdbcDelivery(db, tempDir, sender, queueId);
+    }
+
+    /** Opens the store the configuration names (db.url, or the embedded H2 file under the data directory). */
+    public static JdbcMailStore open(ServerConfig config) {
+        return open(config, new PasswordHasher());
+    }
+
+    /** As {@link #open(ServerConfig)}, with another password hasher (tests use a cheaper one). */
+    public static JdbcMailStore open(ServerConfig config, PasswordHasher hasher) {
+        String url = config.databaseUrl().orElseGet(() -> defaultUrl(config.dataDir()));
+        return open(url, config.databaseUser(), config.databasePassword(), config.dbPoolSize(), config.dataDir(), hasher);
+    }
+
+    /** The embedded default: an H2 file in {@code <dataDir>/db/mail} with {@link #H2_SETTINGS}. */
+    public static String defaultUrl(Path dataDir) {
+        return "jdbc:h2:file:" + dataDir.toAbsolutePath().normalize().resolve("db").resolve("mail") + H2_SETTINGS;
+    }
+
+    /**
+     * Opens a store at {@code url}. {@code dataDir} holds temporary files of deliveries in progress
+     * ({@code <dataDir>/tmp}).
+     * @throws StoreException when the database cannot be reached or migrated
+     */
+    public static JdbcMailStore open(String url, String user, String password, int poolSize, Path dataDir, PasswordHasher hasher) {
+        String jdbcUrl = withDurableH2Settings(url);
+        String description = describe(jdbcUrl);
+        Path tempDir = dataDir.toAbsolutePath().normalize().resolve("tmp");
+        try {
+            Files.createDirectories(tempDir);
+        } catch (IOException e) {
+            throw new StoreException("cannot create the temporary directory " + tempDir + ": " + e.getMessage(), e);
+        }
+        removeStaleTempFiles(tempDir);
+        if (isH2File(jdbcUrl)) {
+            createParentDirectory(jdbcUrl);
+        }
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(jdbcUrl);
+        hc.setUsername(user);
+        hc.setPassword(password);
+        hc.setMaximumPoolSize(Math.max(2, poolSize));
+        hc.setMinimumIdle(Math.min(2, poolSize));
+        hc.setConnectionTimeout(10_000);
+        hc.setPoolName("store");
+        HikariDataSource ds;
+        try {
+            ds = new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot open the database (" + description + "): " + rootMessage(e), e);
+        }
+        try {
+            Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+            GroupCommit gc = isH2(jdbcUrl) && !jdbcUrl.startsWith("jdbc:h2:mem:")
+                    ? h2GroupCommit(ds, description)
+                    : GroupCommit.none();
+            log.info("store open: {} (group commit: {})", description, gc.enabled() ? "CHECKPOINT SYNC" : "database commit");
+            return new JdbcMailStore(ds, gc, description, tempDir, hasher);
+        } catch (FlywayException e) {
+            ds.close();
+            throw new StoreException("cannot migrate the database schema (" + description + "): " + rootMessage(e), e);
+        } catch (RuntimeException e) {
+            ds.close();
+            throw e;
+        }
+    }
+
+    /** On H2 only CHECKPOINT SYNC reaches the disk (it needs an admin user); check once that it works. */
+    private static GroupCommit h2GroupCommit(HikariDataSource ds, String description) {
+        GroupCommit.Syncer sync = () -> {
+            try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+                s.execute("CHECKPOINT SYNC");
+            }
+        };
+        try {
+            sync.sync();
+        } catch (Exception e) {
+            throw new StoreException("the H2 database user cannot run CHECKPOINT SYNC (" + description
+                    + "); the store needs an admin user to make commits durable: " + rootMessage(e), e);
+        }
+        return GroupCommit.syncing(sync, "store-group-commit");
+    }
+
+    /** An H2 file URL without WRITE_DELAY gets WRITE_DELAY=0: without it H2 loses acknowledged commits on kill -9. */
+    static String withDurableH2Settings(String url) {
+        if (isH2File(url) && !url.toUpperCase(Locale.ROOT).contains(";WRITE_DELAY=")) {
+            return url + ";WRITE_DELAY=0";
+        }
+        if (isH2File(url) && !url.toUpperCase(Locale.ROOT).contains(";WRITE_DELAY=0")) {
+            log.warn("db.url sets a WRITE_DELAY other than 0: acknowledged mail can be lost if the process is killed");
+        }
+        return url;
+    }
+
+    private static boolean isH2(String url) {
+        return url.startsWith("jdbc:h2:");
+    }
+
+    private static boolean isH2File(String url) {
+        return isH2(url) && !url.startsWith("jdbc:h2:mem:") && !url.startsWith("jdbc:h2:tcp:") && !url.startsWith("jdbc:h2:ssl:");
+    }
+
+    private static void createParentDirectory(String url) {
+        String path = url.substring("jdbc:h2:".length());
+        if (path.startsWith("file:")) {
+            path = path.substring("file:".length());
+        }
+        int semi = path.indexOf(';');
+        Path file = Path.of(semi < 0 ? path : path.substring(0, semi));
+        Path parent = file.toAbsolutePath().getParent();
+        try {
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot create the database directory " + parent + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The URL without parameters that could hold secrets, for messages and logs. */
+    private static String describe(String url) {
+        int semi = url.indexOf(';');
+        int q = url.indexOf('?');
+        int cut = semi < 0 ? q : (q < 0 ? semi : Math.min(semi, q));
+        return cut < 0 ? url : url.substring(0, cut);
+    }
+
+    /** Deliveries interrupted by a crash leave temporary files; those older than a day are certainly abandoned. */
+    private static void removeStaleTempFiles(Path tempDir) {
+        Instant cutoff = Instant.now().minus(Duration.ofDays(1));
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(tempDir, "msg-*.tmp")) {
+            for (Path f : files) {
+                if (Files.getLastModifiedTime(f).toInstant().isBefore(cutoff)) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            log.warn("cannot clean {}: {}", tempDir, e.getMessage());
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return Database.firstLine(t.getMessage() == null ? t.toString() : t.getMessage());
+    }
+
+    @Override
+    public DomainRepository domains() {
+        return domains;
+    }
+
+    @Override
+    public UserRepository users() {
+        return users;
+    }
+
+    @Override
+    public AliasRepository aliases() {
+        return aliases;
+    }
+
+    @Override
+    public Directory directory() {
+        return directory;
+    }
+
+    @Override
+    public MessageStore messages() {
+        return messages;
+    }
+
+    @Override
+    public MaildropStore maildrops() {
+        return maildrops;
+    }
+
+    @Override
+    public QueueStore queue() {
+        return queue;
+    }
+
+    /** Starts a delivery (same as {@code messages().begin(...)}). */
+    public Delivery begin(String envelopeSender, String queueId) {
+        return messages.begin(envelopeSender, queueId);
+    }
+
+    @Override
+    public boolean isAvailable() {
+        try (Connection c = dataSource.getConnection()) {
+            return c.isValid(2);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** For tests in this package: direct SQL access to check rows. */
+    Database database() {
+        return db;
+    }
+
+    /** How many disk syncs the group commit has run (0 on PostgreSQL); for benchmarks and tests. */
+    public long diskSyncs() {
+        return groupCommit.syncCount();
+    }
+
+    @Override
+    public void close() {
+        groupCommit.close();
+        dataSource.close();
+    }
+}

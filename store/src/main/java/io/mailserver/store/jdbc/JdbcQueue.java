@@ -1,0 +1,196 @@
+package io.mailserver.store.jdbc;
+
+import io.mailserver.store.NotFoundException;
+import io.mailserver.store.QueueEntry;
+import io.mailserver.store.QueueEntry.State;
+import io.mailserver.store.QueueStore;
+import java.io.InputStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The outbound queue. A claim locks due rows with {@code FOR UPDATE SKIP LOCKED} (H2 2.3 and PostgreSQL
+ * both have it), so concurrent runners on any number of nodes take disjoint rows; the state change to
+ * SENDING carries a lease, and a row whose lease ran out (its runner died) is due again.
+ *
+ * <p>History: DELIVERED rows stay (for {@code mailctl queue list}) but their content is reclaimed once no
+ * other row or mailbox needs it; FAILED rows keep their content until deleted, so the operator can look at
+ * what bounced.
+ */
+final class JdbcQueue implements QueueStore {
+    private static final String COLUMNS =
+            "id, message_id, queue_id, sender, recipient, state, attempts, created_at, next_attempt_at, last_reply";
+    private static final String DUE = "((state IN ('QUEUED', 'DEFERRED') AND next_attempt_at <= ?) OR (state = 'SENDING' AND lease_until < ?))";
+
+    private final Database db;
+
+    JdbcQueue(Database db) {
+        this.db = db;
+    }
+
+    @Override
+    public List<QueueEntry> claim(String runnerId, int max, Duration lease) {
+        if (max <= 0) {
+            return List.of();
+        }
+        Instant now = Database.now();
+        Instant leaseUntil = now.plus(lease);
+        return db.transaction("claiming queue rows", c -> {
+            List<Long> candidates = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT id FROM outbound_queue WHERE " + DUE + " ORDER BY next_attempt_at, id FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED")) {
+                Database.setInstant(ps, 1, now);
+                Database.setInstant(ps, 2, now);
+                ps.setInt(3, max);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        candidates.add(rs.getLong(1));
+                    }
+                }
+            }
+            List<QueueEntry> claimed = new ArrayList<>();
+            // The update repeats the due test, so a row another runner claimed and committed meanwhile
+            // is not taken twice even if the database's SKIP LOCKED read an older version of it.
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE outbound_queue SET state = 'SENDING', claimed_by = ?, lease_until = ? WHERE id = ? AND " + DUE)) {
+                for (long id : candidates) {
+                    ps.setString(1, runnerId);
+                    Database.setInstant(ps, 2, leaseUntil);
+                    ps.setLong(3, id);
+                    Database.setInstant(ps, 4, now);
+                    Database.setInstant(ps, 5, now);
+                    if (ps.executeUpdate() == 1) {
+                        find(c, id).ifPresent(claimed::add);
+                    }
+                }
+            }
+            return claimed;
+        });
+    }
+
+    @Override
+    public void markDelivered(long id, String reply) {
+        finish(id, State.DELIVERED, null, reply);
+    }
+
+    @Override
+    public void markDeferred(long id, Instant nextAttempt, String reply) {
+        finish(id, State.DEFERRED, nextAttempt, reply);
+    }
+
+    @Override
+    public void markFailed(long id, String reply) {
+        finish(id, State.FAILED, null, reply);
+    }
+
+    /**
+     * Records an attempt's outcome. A row the operator deleted meanwhile is ignored: the runner did its
+     * work, there is nothing left to record.
+     */
+    private void finish(long id, State state, Instant nextAttempt, String reply) {
+        db.write("recording the outcome of queue row " + id, c -> {
+            Optional<Long> message = Accounts.longValue(c, "SELECT message_id FROM outbound_queue WHERE id = ?", id);
+            if (message.isEmpty()) {
+                return null;
+            }
+            Contents.lock(c, message.stream().toList());
+            try (PreparedStatement ps = c.prepareStatement("UPDATE outbound_queue SET state = ?, attempts = attempts + 1, last_reply = ?,"
+                    + " next_attempt_at = COALESCE(?, next_attempt_at), claimed_by = NULL, lease_until = NULL WHERE id = ?")) {
+                ps.setString(1, state.name());
+                ps.setString(2, truncate(reply));
+                Database.setInstant(ps, 3, nextAttempt);
+                ps.setLong(4, id);
+                ps.executeUpdate();
+            }
+            if (state == State.DELIVERED) {
+                Contents.reclaim(c, message.stream().toList());
+            }
+            return null;
+        });
+    }
+
+    private static String truncate(String reply) {
+        return reply == null || reply.length() <= 2000 ? reply : reply.substring(0, 2000);
+    }
+
+    @Override
+    public List<QueueEntry> list() {
+        return db.read("listing the queue", c -> {
+            List<QueueEntry> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM outbound_queue ORDER BY id");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(entry(rs));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public Optional<QueueEntry> find(long id) {
+        return db.read("finding queue row " + id, c -> find(c, id));
+    }
+
+    private static Optional<QueueEntry> find(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM outbound_queue WHERE id = ?")) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(entry(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public int retryNow(Optional<Long> id) {
+        Instant now = Database.now();
+        return db.write("rescheduling the queue", c -> {
+            String sql = "UPDATE outbound_queue SET next_attempt_at = ? WHERE state IN ('QUEUED', 'DEFERRED')" + (id.isPresent() ? " AND id = ?" : "");
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                Database.setInstant(ps, 1, now);
+                if (id.isPresent()) {
+                    ps.setLong(2, id.get());
+                }
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public boolean delete(long id) {
+        return db.write("deleting queue row " + id, c -> {
+            Optional<Long> message = Accounts.longValue(c, "SELECT message_id FROM outbound_queue WHERE id = ?", id);
+            if (message.isEmpty()) {
+                return false;
+            }
+            Contents.lock(c, message.stream().toList());
+            Accounts.update(c, "DELETE FROM outbound_queue WHERE id = ?", id);
+            Contents.reclaim(c, message.stream().toList());
+            return true;
+        });
+    }
+
+    @Override
+    public InputStream openContent(long messageId) {
+        return db.read("opening message " + messageId, c -> {
+            Optional<Long> size = Accounts.longValue(c, "SELECT size FROM messages WHERE id = ?", messageId);
+            if (size.isEmpty()) {
+                throw new NotFoundException("no message " + messageId + " (delivered and reclaimed, or deleted)");
+            }
+            return new ChunkInputStream(db, messageId, size.get(), new byte[0]);
+        });
+    }
+
+    private static QueueEntry entry(ResultSet rs) throws SQLException {
+        return new QueueEntry(rs.getLong("id"), rs.getLong("message_id"), rs.getString("queue_id"), rs.getString("sender"),
+                rs.getString("recipient"), State.valueOf(rs.getString("state")), rs.getInt("attempts"),
+                Database.getInstant(rs, "created_at"), Database.getInstant(rs, "next_attempt_at"), rs.getString("last_reply"));
+    }
+}

@@ -1,0 +1,35 @@
+package io.mailserver.store.jdbc;
+
+import io.mailserver.store.PasswordHasher;
+import io.mailserver.testkit.PostgresCluster;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+
+/** Where a contract test's store lives: a fresh embedded H2 file, or a fresh database on a throwaway PostgreSQL. */
+enum Backend {
+    H2, POSTGRES;
+
+    /** Cheap hashing: these tests create many users; PasswordHasherTest covers the production count. */
+    static final PasswordHasher HASHER = new PasswordHasher(1_000);
+
+    /** Skips the calling test (with the reason) when this backend cannot run here. */
+    void assumeAvailable() {
+        if (this == POSTGRES) {
+            Assumptions.assumeTrue(PostgresCluster.available(), () -> "skipped: " + PostgresCluster.unavailableReason());
+        }
+    }
+
+    /** A fresh, empty store whose temporary files go under {@code dataDir}. */
+    JdbcMailStore open(Path dataDir) {
+        return JdbcMailStore.open(url(dataDir), user(), "", 8, dataDir, HASHER);
+    }
+
+    /** A URL for a new, empty database. */
+    String url(Path dataDir) {
+        return this == H2 ? JdbcMailStore.defaultUrl(dataDir) : PostgresCluster.shared().createDatabase();
+    }
+
+    String user() {
+        return this == H2 ? "mail" : PostgresCluster.shared().user();
+    }
+}

@@ -1,0 +1,349 @@
+package io.mailserver.store.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mailserver.store.Delivery;
+import io.mailserver.store.MaildropEntry;
+import io.mailserver.store.MaildropStore.Lock;
+import io.mailserver.store.NotFoundException;
+import io.mailserver.store.QueueEntry;
+import io.mailserver.store.QueueEntry.State;
+import io.mailserver.store.StoreException;
+import io.mailserver.store.User;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Deliveries, maildrops and the outbound queue; run on H2 and PostgreSQL by the subclasses. */
+@Timeout(120)
+abstract class MessagesContract extends StoreTestBase {
+    static final String BODY = "Subject: hello\r\n\r\nline one\r\n.line two\r\n";
+
+    static String read(InputStream in) throws IOException {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void localDeliveryIsStoredOnceAndReadBackWithReturnPath() throws IOException {
+        User alice = user("alice@example.test");
+        User bob = user("bob@example.test");
+        long id = deliver("sender@remote.example", BODY, List.of(alice.id(), bob.id(), alice.id()), List.of());
+
+        assertEquals(1, count("SELECT COUNT(*) FROM messages"));
+        assertEquals(1, count("SELECT COUNT(*) FROM message_chunks WHERE message_id = ?", id));
+        List<MaildropEntry> drop = store.maildrops().snapshot(alice.id());
+        assertEquals(1, drop.size(), "a user added twice gets one copy");
+        String expected = "Return-Path: <sender@remote.example>\r\n" + BODY;
+        assertEquals(expected.length(), drop.get(0).size());
+        assertEquals(expected, read(store.maildrops().open(alice.id(), drop.get(0).uid())));
+        assertEquals(expected, read(store.maildrops().open(bob.id(), store.maildrops().snapshot(bob.id()).get(0).uid())));
+        assertThrows(NotFoundException.class, () -> store.maildrops().open(bob.id(), drop.get(0).uid()), "another user's uid");
+    }
+
+    @Test
+    void nullSenderGetsAnEmptyReturnPath() throws IOException {
+        User alice = user("alice@example.test");
+        deliver("", "x\r\n", List.of(alice.id()), List.of());
+        MaildropEntry e = store.maildrops().snapshot(alice.id()).get(0);
+        assertEquals("Return-Path: <>\r\nx\r\n", read(store.maildrops().open(alice.id(), e.uid())));
+        assertEquals("Return-Path: <>\r\nx\r\n".length(), e.size());
+    }
+
+    @Test
+    void uidsIncreaseAndAreNeverReused() {
+        User alice = user("alice@example.test");
+        deliver("a@remote.example", "1\r\n", List.of(alice.id()), List.of());
+        deliver("a@remote.example", "2\r\n", List.of(alice.id()), List.of());
+        List<MaildropEntry> first = store.maildrops().snapshot(alice.id());
+        assertTrue(first.get(0).uid() < first.get(1).uid());
+        assertEquals(0, store.maildrops().delete(alice.id(), List.of(first.get(0).uid(), first.get(1).uid())));
+        deliver("a@remote.example", "3\r\n", List.of(alice.id()), List.of());
+        assertTrue(store.maildrops().snapshot(alice.id()).get(0).uid() > first.get(1).uid());
+    }
+
+    @Test
+    void contentIsReclaimedWhenTheLastMailboxEntryGoes() {
+        User alice = user("alice@example.test");
+        User bob = user("bob@example.test");
+        long id = deliver("a@remote.example", BODY, List.of(alice.id(), bob.id()), List.of());
+        deliver("a@remote.example", "other\r\n", List.of(alice.id()), List.of());
+
+        long aliceUid = store.maildrops().snapshot(alice.id()).get(0).uid();
+        assertEquals(1, store.maildrops().delete(alice.id(), List.of(aliceUid)));
+        assertEquals(1, count("SELECT COUNT(*) FROM messages WHERE id = ?", id), "bob still has it");
+
+        long bobUid = store.maildrops().snapshot(bob.id()).get(0).uid();
+        assertEquals(0, store.maildrops().delete(bob.id(), List.of(bobUid, 999_999L)));
+        assertEquals(0, count("SELECT COUNT(*) FROM messages WHERE id = ?", id));
+        assertEquals(0, count("SELECT COUNT(*) FROM message_chunks WHERE message_id = ?", id));
+        assertEquals(1, count("SELECT COUNT(*) FROM messages"));
+    }
+
+    @Test
+    void concurrentDeletesOfTheLastTwoReferencesStillReclaim() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 10; round++) {
+                User a = user("a" + round + "@example.test");
+                User b = user("b" + round + "@example.test");
+                long id = deliver("x@remote.example", BODY, List.of(a.id(), b.id()), List.of());
+                long ua = store.maildrops().snapshot(a.id()).get(0).uid();
+                long ub = store.maildrops().snapshot(b.id()).get(0).uid();
+                CountDownLatch go = new CountDownLatch(1);
+                Future<?> fa = pool.submit(() -> {
+                    go.await();
+                    return store.maildrops().delete(a.id(), List.of(ua));
+                });
+                Future<?> fb = pool.submit(() -> {
+                    go.await();
+                    return store.maildrops().delete(b.id(), List.of(ub));
+                });
+                go.countDown();
+                fa.get();
+                fb.get();
+                assertEquals(0, count("SELECT COUNT(*) FROM messages WHERE id = ?", id), "round " + round);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void anUncommittedDeliveryLeavesNothing() throws IOException {
+        User alice = user("alice@example.test");
+        try (Delivery d = store.messages().begin("a@remote.example", "Q1")) {
+            d.content().write(new byte[600_000]); // spills to a temporary file
+            d.addLocalRecipient(alice.id());
+            try (var files = Files.list(dataDir.resolve("tmp"))) {
+                assertEquals(1, files.count());
+            }
+        }
+        assertEquals(0, count("SELECT COUNT(*) FROM messages"));
+        try (var files = Files.list(dataDir.resolve("tmp"))) {
+            assertEquals(0, files.count(), "temporary file deleted on close");
+        }
+    }
+
+    @Test
+    void aFailedCommitStoresNothing() throws IOException {
+        User alice = user("alice@example.test");
+        try (Delivery d = store.messages().begin("a@remote.example", "Q1")) {
+            d.content().write(new byte[300_000]);
+            d.addLocalRecipient(alice.id());
+            d.addLocalRecipient(987_654L); // no such user: the foreign key fails
+            d.addRemoteRecipient("r@remote.example");
+            assertThrows(StoreException.class, d::commit);
+        }
+        assertEquals(0, count("SELECT COUNT(*) FROM messages"));
+        assertEquals(0, count("SELECT COUNT(*) FROM message_chunks"));
+        assertEquals(0, count("SELECT COUNT(*) FROM mailbox_entries"));
+        assertEquals(0, count("SELECT COUNT(*) FROM outbound_queue"));
+    }
+
+    @Test
+    void maildropLockIsExclusiveUntilReleasedOrExpired() throws InterruptedException {
+        User alice = user("alice@example.test");
+        Lock lock = store.maildrops().tryLock(alice.id(), Duration.ofMinutes(5)).orElseThrow();
+        assertTrue(store.maildrops().tryLock(alice.id(), Duration.ofMinutes(5)).isEmpty());
+        assertTrue(store.maildrops().refresh(lock, Duration.ofMinutes(5)));
+        store.maildrops().unlock(lock);
+        assertFalse(store.maildrops().refresh(lock, Duration.ofMinutes(5)), "released");
+
+        Lock shortLived = store.maildrops().tryLock(alice.id(), Duration.ofMillis(100)).orElseThrow();
+        Thread.sleep(200);
+        Lock taker = store.maildrops().tryLock(alice.id(), Duration.ofMinutes(5)).orElseThrow();
+        assertFalse(store.maildrops().refresh(shortLived, Duration.ofMinutes(5)), "an expired lock was taken over");
+        store.maildrops().unlock(shortLived); // a stale holder cannot release the new holder's lock
+        assertTrue(store.maildrops().tryLock(alice.id(), Duration.ofMinutes(5)).isEmpty());
+        store.maildrops().unlock(taker);
+    }
+
+    @Test
+    void maildropLockIsTakenByExactlyOneOfManyRacers() throws Exception {
+        User alice = user("alice@example.test");
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Optional<Lock>>> results = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                results.add(pool.submit(() -> {
+                    go.await();
+                    return store.maildrops().tryLock(alice.id(), Duration.ofMinutes(1));
+                }));
+            }
+            go.countDown();
+            int won = 0;
+            for (Future<Optional<Lock>> f : results) {
+                won += f.get().isPresent() ? 1 : 0;
+            }
+            assertEquals(1, won);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void remoteRecipientsAreQueuedAndWalkThroughTheirStates() throws IOException {
+        User alice = user("alice@example.test");
+        long id = deliver("alice@example.test", BODY, List.of(alice.id()), List.of("x@remote.example", "y@remote.example"));
+        List<QueueEntry> rows = store.queue().list();
+        assertEquals(2, rows.size());
+        QueueEntry x = rows.get(0);
+        assertEquals(id, x.messageId());
+        assertEquals("x@remote.example", x.recipient());
+        assertEquals("alice@example.test", x.sender());
+        assertEquals(State.QUEUED, x.state());
+        assertEquals(BODY, read(store.queue().openContent(id)));
+
+        List<QueueEntry> claimed = store.queue().claim("runner-1", 10, Duration.ofMinutes(5));
+        assertEquals(2, claimed.size());
+        assertEquals(State.SENDING, claimed.get(0).state());
+        assertTrue(store.queue().claim("runner-2", 10, Duration.ofMinutes(5)).isEmpty());
+
+        store.queue().markDeferred(x.id(), Instant.now().plus(Duration.ofHours(1)), "451 4.3.0 try later");
+        QueueEntry deferred = store.queue().find(x.id()).orElseThrow();
+        assertEquals(State.DEFERRED, deferred.state());
+        assertEquals(1, deferred.attempts());
+        assertEquals("451 4.3.0 try later", deferred.lastReply());
+        assertTrue(store.queue().claim("runner-1", 10, Duration.ofMinutes(5)).isEmpty(), "not due yet");
+        assertEquals(1, store.queue().retryNow(Optional.empty()));
+        assertEquals(List.of(x.id()), store.queue().claim("runner-1", 10, Duration.ofMinutes(5)).stream().map(QueueEntry::id).toList());
+
+        store.queue().markDelivered(x.id(), "250 ok");
+        store.queue().markFailed(rows.get(1).id(), "550 5.1.1 no such user");
+        assertEquals(State.DELIVERED, store.queue().find(x.id()).orElseThrow().state());
+        assertEquals(2, store.queue().find(x.id()).orElseThrow().attempts());
+        assertEquals(1, count("SELECT COUNT(*) FROM messages WHERE id = ?", id), "the failed row keeps its content; alice too");
+
+        store.maildrops().delete(alice.id(), List.of(store.maildrops().snapshot(alice.id()).get(0).uid()));
+        assertEquals(1, count("SELECT COUNT(*) FROM messages WHERE id = ?", id), "failed row still holds it");
+        assertTrue(store.queue().delete(rows.get(1).id()));
+        assertFalse(store.queue().delete(rows.get(1).id()));
+        assertEquals(0, count("SELECT COUNT(*) FROM messages WHERE id = ?", id), "only delivered history remains");
+        assertThrows(NotFoundException.class, () -> store.queue().openContent(id));
+        assertEquals(1, store.queue().list().size(), "delivered row kept as history");
+        store.queue().markDelivered(12_345L, "250 ok"); // a row the operator deleted: ignored
+    }
+
+    @Test
+    void deliveredRowsReclaimContentWhenNothingElseNeedsIt() {
+        user("alice@example.test");
+        long id = deliver("alice@example.test", BODY, List.of(), List.of("x@remote.example"));
+        QueueEntry row = store.queue().claim("r", 1, Duration.ofMinutes(1)).get(0);
+        store.queue().markDelivered(row.id(), "250 2.0.0 ok");
+        assertEquals(0, count("SELECT COUNT(*) FROM messages WHERE id = ?", id));
+    }
+
+    @Test
+    void anExpiredLeaseMakesARowClaimableAgain() throws InterruptedException {
+        deliver("a@remote.example", BODY, List.of(), List.of("x@remote.example"));
+        assertEquals(1, store.queue().claim("dead-runner", 5, Duration.ofMillis(100)).size());
+        assertTrue(store.queue().claim("other", 5, Duration.ofMinutes(1)).isEmpty());
+        Thread.sleep(200);
+        List<QueueEntry> again = store.queue().claim("other", 5, Duration.ofMinutes(1));
+        assertEquals(1, again.size());
+        assertEquals("other", string("SELECT claimed_by FROM outbound_queue WHERE id = ?", again.get(0).id()));
+    }
+
+    @Test
+    void eightRunnersClaimEveryRowExactlyOnce() throws Exception {
+        int rows = 400;
+        try (Delivery d = store.messages().begin("a@remote.example", "Q")) {
+            d.content().write(BODY.getBytes(StandardCharsets.US_ASCII));
+            for (int i = 0; i < rows; i++) {
+                d.addRemoteRecipient("r" + i + "@remote.example");
+            }
+            d.commit();
+        }
+        Set<Long> seen = ConcurrentHashMap.newKeySet();
+        AtomicInteger duplicates = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> runners = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                String runner = "runner-" + t;
+                runners.add(pool.submit(() -> {
+                    go.await();
+                    while (true) {
+                        List<QueueEntry> batch = store.queue().claim(runner, 7, Duration.ofMinutes(5));
+                        if (batch.isEmpty()) {
+                            return null;
+                        }
+                        for (QueueEntry e : batch) {
+                            if (!seen.add(e.id())) {
+                                duplicates.incrementAndGet();
+                            }
+                        }
+                    }
+                }));
+            }
+            go.countDown();
+            for (Future<?> f : runners) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(0, duplicates.get());
+        assertEquals(rows, seen.size());
+        assertEquals(rows, count("SELECT COUNT(*) FROM outbound_queue WHERE state = 'SENDING'"));
+    }
+
+    @Test
+    void retryNowOfOneRow() {
+        deliver("a@remote.example", BODY, List.of(), List.of("x@remote.example", "y@remote.example"));
+        List<QueueEntry> claimed = store.queue().claim("r", 5, Duration.ofMinutes(1));
+        for (QueueEntry e : claimed) {
+            store.queue().markDeferred(e.id(), Instant.now().plus(Duration.ofHours(1)), "451");
+        }
+        assertEquals(1, store.queue().retryNow(Optional.of(claimed.get(1).id())));
+        assertEquals(List.of(claimed.get(1).id()), store.queue().claim("r", 5, Duration.ofMinutes(1)).stream().map(QueueEntry::id).toList());
+        assertEquals(0, store.queue().retryNow(Optional.of(claimed.get(1).id())), "a row being sent is not waiting");
+    }
+
+    @Test
+    void aFiftyMegabyteMessageStreamsInAndOut() throws Exception {
+        User alice = user("alice@example.test");
+        long size = 50L * 1024 * 1024;
+        Generated in = new Generated(size);
+        try (Delivery d = store.messages().begin("big@remote.example", "QBIG")) {
+            in.transferTo(d.content());
+            d.addLocalRecipient(alice.id());
+            d.addRemoteRecipient("far@remote.example");
+            d.commit();
+        }
+        MaildropEntry e = store.maildrops().snapshot(alice.id()).get(0);
+        byte[] returnPath = "Return-Path: <big@remote.example>\r\n".getBytes(StandardCharsets.US_ASCII);
+        assertEquals(returnPath.length + size, e.size());
+        try (InputStream out = store.maildrops().open(alice.id(), e.uid())) {
+            assertArrayEquals(returnPath, out.readNBytes(returnPath.length));
+            assertArrayEquals(in.digest(), Generated.sha256(out));
+        }
+        try (InputStream out = store.queue().openContent(store.queue().list().get(0).messageId())) {
+            assertArrayEquals(in.digest(), Generated.sha256(out));
+        }
+        assertEquals(200, count("SELECT COUNT(*) FROM message_chunks"));
+    }
+}

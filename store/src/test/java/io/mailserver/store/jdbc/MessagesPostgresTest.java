@@ -1,0 +1,8 @@
+package io.mailserver.store.jdbc;
+
+class MessagesPostgresTest extends MessagesContract {
+    @Override
+    Backend backend() {
+        return Backend.POSTGRES;
+    }
+}

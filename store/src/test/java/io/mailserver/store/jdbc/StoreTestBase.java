@@ -1,0 +1,85 @@
+package io.mailserver.store.jdbc;
+
+import io.mailserver.store.MailAddress;
+import io.mailserver.store.User;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One fresh store per test on the subclass's backend, plus helpers. */
+abstract class StoreTestBase {
+    @TempDir
+    Path dataDir;
+    JdbcMailStore store;
+
+    abstract Backend backend();
+
+    @BeforeEach
+    void openStore() {
+        backend().assumeAvailable();
+        store = backend().open(dataDir);
+    }
+
+    @AfterEach
+    void closeStore() {
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    static MailAddress addr(String s) {
+        return MailAddress.parse(s);
+    }
+
+    User user(String address) {
+        MailAddress a = addr(address);
+        if (!store.domains().isLocal(a.normalizedDomain())) {
+            store.domains().add(a.normalizedDomain());
+        }
+        return store.users().add(a, null, "pw".toCharArray());
+    }
+
+    long deliver(String sender, String content, List<Long> localUsers, List<String> remote) {
+        try (var d = store.messages().begin(sender, "Q" + System.nanoTime())) {
+            d.content().write(content.getBytes(StandardCharsets.UTF_8));
+            localUsers.forEach(d::addLocalRecipient);
+            remote.forEach(d::addRemoteRecipient);
+            return d.commit();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A single number from SQL, for checking rows directly. */
+    long count(String sql, Object... params) {
+        return store.database().read("test query", c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < params.length; i++) {
+                    ps.setObject(i + 1, params[i]);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    String string(String sql, Object... params) {
+        return store.database().read("test query", c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < params.length; i++) {
+                    ps.setObject(i + 1, params[i]);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getString(1) : null;
+                }
+            }
+        });
+    }
+}
