@@ -30,6 +30,13 @@ public interface QueueStore {
     /** Removes a row (and reclaims content no one else uses). */
     boolean delete(long id);
 
+    /**
+     * Removes DELIVERED and FAILED rows that finished before {@code finishedBefore} (reclaiming content no
+     * one else uses); returns how many. Finished rows are kept until then as history for
+     * {@code mailctl queue list}; a FAILED row keeps its content meanwhile.
+     */
+    int purge(Instant finishedBefore);
+
     /** The message as queued (without Return-Path), streamed. */
     InputStream openContent(long messageId);
 }

@@ -90,7 +90,10 @@ public final class PostgresCluster implements AutoCloseable {
         List<String> runAs = new ArrayList<>();
         Path base;
         try {
-            base = Files.createTempDirectory("pgcluster-");
+            // As root the directory must be reachable by the unprivileged account: /tmp is, a custom
+            // java.io.tmpdir under /root would not be.
+            Path parent = isRoot() && Files.isDirectory(Path.of("/tmp")) ? Path.of("/tmp") : Path.of(System.getProperty("java.io.tmpdir"));
+            base = Files.createTempDirectory(parent, "pgcluster-");
             if (isRoot()) {
                 String account = accountExists("postgres") ? "postgres" : "nobody";
                 UserPrincipal owner = base.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(account);
@@ -111,6 +114,7 @@ public final class PostgresCluster implements AutoCloseable {
             PostgresCluster cluster = new PostgresCluster(bin, base, runAs, freePort());
             try {
                 cluster.startServer();
+                cluster.startReaper();
                 return cluster;
             } catch (IllegalStateException e) {
                 last = e; // most likely the port was taken meanwhile: try another
@@ -129,6 +133,22 @@ public final class PostgresCluster implements AutoCloseable {
         String options = "-p " + port + " -c listen_addresses=127.0.0.1 -k " + baseDir + " -c max_connections=300";
         run(List.of(binDir.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l", baseDir.resolve("server.log").toString(),
                 "-o", options, "-w", "-t", "60", "start"), 90);
+    }
+
+    /**
+     * A small shell loop that stops the server and deletes its directory once this JVM is gone, so a
+     * test JVM killed by a timeout leaves no PostgreSQL running; it ends by itself after {@link #close()}.
+     */
+    private void startReaper() {
+        String stop = String.join(" ", runAs) + " " + binDir.resolve("pg_ctl") + " -D " + dataDir + " -m immediate stop";
+        String script = "while kill -0 " + ProcessHandle.current().pid() + " 2>/dev/null && [ -d " + dataDir + " ]; do sleep 2; done; "
+                + "if [ -d " + dataDir + " ]; then " + stop + "; rm -rf " + baseDir + "; fi";
+        try {
+            new ProcessBuilder("sh", "-c", script).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start().getOutputStream().close();
+        } catch (IOException e) {
+            // without a reaper, a killed JVM leaves the server to be stopped by hand; not worth failing tests for
+        }
     }
 
     /** Runs a PostgreSQL tool (as the unprivileged account when needed); fails with its output. */
@@ -196,6 +216,20 @@ public final class PostgresCluster implements AutoCloseable {
             throw new IllegalStateException("cannot create database " + name + ": " + e.getMessage(), e);
         }
         return jdbcUrl(name);
+    }
+
+    /** Drops a database made by {@link #createDatabase()} (each takes several MB); closes its other connections first. */
+    public void dropDatabase(String jdbcUrl) {
+        String name = jdbcUrl.substring(jdbcUrl.lastIndexOf('/') + 1);
+        if (!name.matches("test_[0-9_]+")) {
+            throw new IllegalArgumentException("not a database of this cluster: " + jdbcUrl);
+        }
+        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), user(), password());
+             Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot drop database " + name + ": " + e.getMessage(), e);
+        }
     }
 
     /** Stops the server (fast shutdown) and deletes its directory. */

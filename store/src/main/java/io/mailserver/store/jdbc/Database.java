@@ -79,9 +79,8 @@ final class Database {
             } catch (SQLException | RuntimeException | Error e) {
                 rollbackQuietly(c, e);
                 throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
+            // No need to restore auto-commit: the pool resets it when the connection comes back.
         } catch (SQLException e) {
             throw failure(what, e);
         }

@@ -11,6 +11,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,8 +23,8 @@ import java.util.Optional;
  * SENDING carries a lease, and a row whose lease ran out (its runner died) is due again.
  *
  * <p>History: DELIVERED rows stay (for {@code mailctl queue list}) but their content is reclaimed once no
- * other row or mailbox needs it; FAILED rows keep their content until deleted, so the operator can look at
- * what bounced.
+ * other row or mailbox needs it; FAILED rows keep their content, so a bounce can be built and the operator
+ * can look at what failed. {@link #purge} removes both once they are old enough.
  */
 final class JdbcQueue implements QueueStore {
     private static final String COLUMNS =
@@ -101,12 +103,14 @@ final class JdbcQueue implements QueueStore {
                 return null;
             }
             Contents.lock(c, message.stream().toList());
+            boolean finished = state == State.DELIVERED || state == State.FAILED;
             try (PreparedStatement ps = c.prepareStatement("UPDATE outbound_queue SET state = ?, attempts = attempts + 1, last_reply = ?,"
-                    + " next_attempt_at = COALESCE(?, next_attempt_at), claimed_by = NULL, lease_until = NULL WHERE id = ?")) {
+                    + " next_attempt_at = COALESCE(?, next_attempt_at), claimed_by = NULL, lease_until = NULL, finished_at = ? WHERE id = ?")) {
                 ps.setString(1, state.name());
                 ps.setString(2, truncate(reply));
                 Database.setInstant(ps, 3, nextAttempt);
-                ps.setLong(4, id);
+                Database.setInstant(ps, 4, finished ? Database.now() : null);
+                ps.setLong(5, id);
                 ps.executeUpdate();
             }
             if (state == State.DELIVERED) {
@@ -174,6 +178,23 @@ final class JdbcQueue implements QueueStore {
             Accounts.update(c, "DELETE FROM outbound_queue WHERE id = ?", id);
             Contents.reclaim(c, message.stream().toList());
             return true;
+        });
+    }
+
+    @Override
+    public int purge(Instant finishedBefore) {
+        return db.write("purging finished queue rows", c -> {
+            String finished = "state IN ('DELIVERED', 'FAILED') AND finished_at < ?";
+            List<Long> messages = Contents.messagesOf(c, "outbound_queue", finished,
+                    OffsetDateTime.ofInstant(finishedBefore, ZoneOffset.UTC));
+            Contents.lock(c, messages);
+            int removed;
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM outbound_queue WHERE " + finished)) {
+                Database.setInstant(ps, 1, finishedBefore);
+                removed = ps.executeUpdate();
+            }
+            Contents.reclaim(c, messages);
+            return removed;
         });
     }
 

@@ -21,12 +21,23 @@ enum Backend {
 
     /** A fresh, empty store whose temporary files go under {@code dataDir}. */
     JdbcMailStore open(Path dataDir) {
-        return JdbcMailStore.open(url(dataDir), user(), "", 8, dataDir, HASHER);
+        return open(url(dataDir), dataDir);
+    }
+
+    JdbcMailStore open(String url, Path dataDir) {
+        return JdbcMailStore.open(url, user(), "", 8, dataDir, HASHER);
     }
 
     /** A URL for a new, empty database. */
     String url(Path dataDir) {
         return this == H2 ? JdbcMailStore.defaultUrl(dataDir) : PostgresCluster.shared().createDatabase();
+    }
+
+    /** Frees what {@link #url} made (PostgreSQL databases take several MB each). */
+    void drop(String url) {
+        if (this == POSTGRES) {
+            PostgresCluster.shared().dropDatabase(url);
+        }
     }
 
     String user() {

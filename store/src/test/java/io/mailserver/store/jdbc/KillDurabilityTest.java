@@ -92,6 +92,8 @@ class KillDurabilityTest {
             System.out.println(backend + ": " + acknowledged.size() + " deliveries acknowledged before kill -9, " + missing.size() + " lost");
             assertEquals(List.of(), missing.subList(0, Math.min(20, missing.size())),
                     missing.size() + " of " + acknowledged.size() + " acknowledged deliveries lost; the first ones");
+        } finally {
+            backend.drop(url);
         }
     }
 }

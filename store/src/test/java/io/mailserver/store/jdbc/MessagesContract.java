@@ -256,6 +256,21 @@ abstract class MessagesContract extends StoreTestBase {
     }
 
     @Test
+    void purgeRemovesFinishedRowsOlderThanTheCutoffAndTheirContent() {
+        long id = deliver("a@remote.example", BODY, List.of(), List.of("x@remote.example", "y@remote.example", "z@remote.example"));
+        List<QueueEntry> rows = store.queue().claim("r", 5, Duration.ofMinutes(1));
+        store.queue().markDelivered(rows.get(0).id(), "250");
+        store.queue().markFailed(rows.get(1).id(), "550");
+        assertEquals(0, store.queue().purge(Instant.now().minus(Duration.ofHours(1))), "too recent");
+        assertEquals(2, store.queue().purge(Instant.now().plus(Duration.ofSeconds(1))));
+        assertEquals(List.of(rows.get(2).id()), store.queue().list().stream().map(QueueEntry::id).toList(), "the SENDING row stays");
+        assertEquals(1, count("SELECT COUNT(*) FROM messages WHERE id = ?", id), "still needed by the SENDING row");
+        store.queue().markFailed(rows.get(2).id(), "550");
+        assertEquals(1, store.queue().purge(Instant.now().plus(Duration.ofSeconds(1))));
+        assertEquals(0, count("SELECT COUNT(*) FROM messages WHERE id = ?", id));
+    }
+
+    @Test
     void anExpiredLeaseMakesARowClaimableAgain() throws InterruptedException {
         deliver("a@remote.example", BODY, List.of(), List.of("x@remote.example"));
         assertEquals(1, store.queue().claim("dead-runner", 5, Duration.ofMillis(100)).size());
