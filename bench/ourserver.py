@@ -13,6 +13,7 @@ Settings that differ from the defaults, and why (the reference gets the same tre
 - relay.routes sends remote.test to the bench's smtp-sink (Postfix: transport_maps).
 Everything else (durability, pools, relay concurrency, logging at info) is the default.
 """
+import concurrent.futures
 import os
 import shutil
 import signal
@@ -88,9 +89,12 @@ relay.routes = remote.test -> [127.0.0.1]:{self.sink_port}
         else:
             raise RuntimeError(f'mailserver did not listen within {timeout}s:\n{self.log_tail()}')
         self._mailctl('domain', 'add', self.domain)
-        for u in self.users:
-            self._mailctl('user', 'add', f'{u}@{self.domain}', '--password-stdin',
-                          stdin=self.password + '\n')
+        # one JVM per mailctl call: a few at a time
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            for f in [pool.submit(self._mailctl, 'user', 'add', f'{u}@{self.domain}',
+                                  '--password-stdin', stdin=self.password + '\n')
+                      for u in self.users]:
+                f.result()
 
     def _mailctl(self, *args, stdin=None):
         r = subprocess.run([os.path.join(REPO, 'bin', 'mailctl'), '--config', self.conf, *args],
