@@ -45,6 +45,7 @@ public final class ConfigKeys {
     public static final String SMTP_CHECK_SENDER_DOMAIN = "smtp.check-sender-domain";
     public static final String SMTP_TIMEOUT = "smtp.timeout";
     public static final String SMTP_DATA_TIMEOUT = "smtp.data-timeout";
+    public static final String SMTP_GREET_PAUSE = "smtp.greet-pause";
     public static final String CONTENT_REJECT_PATTERN = "content.reject-pattern";
 
     public static final String POP3_TIMEOUT = "pop3.timeout";
@@ -117,6 +118,7 @@ public final class ConfigKeys {
         key(SMTP_CHECK_SENDER_DOMAIN, "true", BOOLEAN, "Refuse MAIL FROM domains without MX or address records (untrusted, unauthenticated clients).");
         key(SMTP_TIMEOUT, "5m", DURATION, "Idle time allowed between SMTP commands (RFC 5321 4.5.3.2: at least 5 minutes).");
         key(SMTP_DATA_TIMEOUT, "10m", DURATION, "Idle time allowed inside DATA.");
+        key(SMTP_GREET_PAUSE, "0s", DURATION, "Wait this long before the SMTP greeting; a client that talks first is refused (554 5.5.0), like Postfix postscreen's pregreet test (0: greet at once).");
         ALL.put(CONTENT_REJECT_PATTERN, new ConfigKey(CONTENT_REJECT_PATTERN, "", REGEX, List.of(), true,
                 "A regular expression; a message with a header or body line matching it is refused (554 5.7.1). Repeat the key for more."));
 

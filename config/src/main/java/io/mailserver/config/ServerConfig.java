@@ -326,6 +326,10 @@ public final class ServerConfig {
         return Values.parseDuration(get(ConfigKeys.SMTP_DATA_TIMEOUT));
     }
 
+    public Duration smtpGreetPause() {
+        return Values.parseDuration(get(ConfigKeys.SMTP_GREET_PAUSE));
+    }
+
     public List<Pattern> contentRejectPatterns() {
         return values.get(ConfigKeys.CONTENT_REJECT_PATTERN).stream().map(Pattern::compile).toList();
     }

@@ -26,34 +26,50 @@ public final class LineDecoder extends CumulativeProtocolDecoder {
     protected boolean doDecode(IoSession session, IoBuffer in, ProtocolDecoderOutput out) {
         int start = in.position();
         int limit = in.limit();
-        for (int i = start; i < limit; i++) {
+        int end = Math.min(limit, start + fragmentSize);
+        int i = indexOfNewline(in, start, end);
+        if (i < 0) {
+            if (end - start >= fragmentSize) {
+                emit(in, start, fragmentSize, start + fragmentSize, Line.Ending.NONE, out);
+                return true;
+            }
+            return false;
+        }
+        if (in.get(i) == '\n') {
+            emit(in, start, i - start, i + 1, Line.Ending.BARE_LF, out);
+            return true;
+        }
+        if (i + 1 >= limit) {
+            return false; // need the next byte to tell CRLF from a bare CR
+        }
+        if (in.get(i + 1) == '\n') {
+            emit(in, start, i - start, i + 2, Line.Ending.CRLF, out);
+        } else {
+            emit(in, start, i - start, i + 1, Line.Ending.BARE_CR, out);
+        }
+        return true;
+    }
+
+    /** The first CR or LF in [from, to), or -1; reads the backing array directly when there is one (the hot loop of DATA). */
+    private static int indexOfNewline(IoBuffer in, int from, int to) {
+        if (in.hasArray()) {
+            byte[] a = in.array();
+            int offset = in.arrayOffset();
+            for (int i = from; i < to; i++) {
+                byte b = a[offset + i];
+                if (b == '\r' || b == '\n') {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        for (int i = from; i < to; i++) {
             byte b = in.get(i);
-            if (b == '\n') {
-                emit(in, start, i - start, i + 1, Line.Ending.BARE_LF, out);
-                return true;
-            }
-            if (b == '\r') {
-                if (i + 1 >= limit) {
-                    // need the next byte to tell CRLF from a bare CR
-                    if (i - start >= fragmentSize) {
-                        emit(in, start, i - start, i, Line.Ending.NONE, out);
-                        return true;
-                    }
-                    return false;
-                }
-                if (in.get(i + 1) == '\n') {
-                    emit(in, start, i - start, i + 2, Line.Ending.CRLF, out);
-                } else {
-                    emit(in, start, i - start, i + 1, Line.Ending.BARE_CR, out);
-                }
-                return true;
-            }
-            if (i - start + 1 >= fragmentSize) {
-                emit(in, start, i - start + 1, i + 1, Line.Ending.NONE, out);
-                return true;
+            if (b == '\r' || b == '\n') {
+                return i;
             }
         }
-        return false;
+        return -1;
     }
 
     private static void emit(IoBuffer in, int start, int length, int next, Line.Ending ending, ProtocolDecoderOutput out) {

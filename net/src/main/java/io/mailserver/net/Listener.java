@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -24,9 +25,10 @@ import io.mailserver.config.HostPort;
  * A MINA TCP listener set up the way DESIGN.md contract 5 asks: listen backlog 1024, TCP_NODELAY,
  * strict line codec, a per-listener and per-address connection limit, and an ordered executor so
  * the protocol handler (which talks to the database) never runs on an I/O thread while one
- * session's events stay in order.
+ * session's events stay in order; a session whose queued input passes 1 MiB stops being read until
+ * its handler catches up ({@link ReadThrottle}), so a fast upload cannot fill the heap.
  *
- * <p>Filter chain: [tls (implicit TLS only)] → limits → codec → executor → handler.
+ * <p>Filter chain: [tls (implicit TLS only)] → limits → codec → [protocol filters] → executor → handler.
  */
 public final class Listener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Listener.class);
@@ -42,6 +44,10 @@ public final class Listener implements AutoCloseable {
     public static final String CODEC_FILTER = "codec";
     public static final String EXECUTOR_FILTER = "executor";
 
+    /** Input of one session waiting for its handler beyond which reading pauses (see {@link ReadThrottle}). */
+    static final long READ_HIGH_WATER = 1024 * 1024;
+    static final long READ_LOW_WATER = 256 * 1024;
+
     private final String name;
     private final NioSocketAcceptor acceptor;
     private final OrderedThreadPoolExecutor executor;
@@ -55,6 +61,15 @@ public final class Listener implements AutoCloseable {
     }
 
     public static Listener start(Options o, IoHandler handler) throws IOException {
+        return start(o, handler, Map.of());
+    }
+
+    /**
+     * As {@link #start(Options, IoHandler)}, with protocol filters placed between the codec and the
+     * executor: they see each decoded message on the I/O thread, in arrival order, so they must be
+     * cheap and never block (SMTP uses one to spot clients that talk before the greeting).
+     */
+    public static Listener start(Options o, IoHandler handler, Map<String, IoFilter> ioThreadFilters) throws IOException {
         NioSocketAcceptor acceptor = new NioSocketAcceptor();
         // both must be set before bind(): MINA throws IllegalStateException afterwards
         acceptor.setBacklog(1024);
@@ -71,13 +86,14 @@ public final class Listener implements AutoCloseable {
                     Thread t = new Thread(r, o.name() + "-handler");
                     t.setDaemon(true);
                     return t;
-                });
+                }, new ReadThrottle(READ_HIGH_WATER, READ_LOW_WATER));
         DefaultIoFilterChainBuilder chain = acceptor.getFilterChain();
         if (o.implicitTls() != null) {
             chain.addLast(TLS_FILTER, o.implicitTls());
         }
         chain.addLast(LIMIT_FILTER, limits);
         chain.addLast(CODEC_FILTER, new ProtocolCodecFilter(new ReplyEncoder(), new LineDecoder(o.lineFragmentSize())));
+        ioThreadFilters.forEach(chain::addLast);
         chain.addLast(EXECUTOR_FILTER, new ExecutorFilter(executor));
         acceptor.setHandler(handler);
         InetSocketAddress bindTo = o.address().toSocketAddress();

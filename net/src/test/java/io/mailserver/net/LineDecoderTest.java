@@ -98,4 +98,22 @@ class LineDecoderTest {
         List<Line> alone = decode("STARTTLS\r\n".getBytes(StandardCharsets.US_ASCII), 1024);
         assertFalse(alone.get(0).moreBuffered());
     }
+
+    @Test
+    void directBuffersDecodeLikeHeapBuffers() throws Exception {
+        byte[] input = ("a\nb\rc\r\n" + "x".repeat(40) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        LineDecoder decoder = new LineDecoder(16);
+        ProtocolCodecSession session = new ProtocolCodecSession();
+        IoBuffer direct = IoBuffer.allocate(input.length, true);
+        direct.put(input).flip();
+        assertFalse(direct.hasArray());
+        decoder.decode(session, direct, session.getDecoderOutput());
+        List<Line> lines = new ArrayList<>();
+        while (!session.getDecoderOutputQueue().isEmpty()) {
+            lines.add((Line) session.getDecoderOutputQueue().poll());
+        }
+        assertEquals(render(decode(input, 16)), render(lines));
+        assertEquals("a<BARE_LF>b<BARE_CR>c<CRLF>" + "x".repeat(16) + "<NONE>" + "x".repeat(16) + "<NONE>" + "x".repeat(8) + "<CRLF>",
+                render(lines));
+    }
 }

@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.config.ServerConfig;
+import io.mailserver.mta.SmtpService;
 import io.mailserver.store.MailStore;
 import io.mailserver.store.jdbc.JdbcMailStore;
 
@@ -20,6 +21,7 @@ public final class MailServer implements AutoCloseable {
     private final MailStore store;
     private final List<AutoCloseable> services = new ArrayList<>();
     private boolean closed;
+    private SmtpService smtp;
 
     private MailServer(ServerConfig config, MailStore store) {
         this.config = config;
@@ -42,6 +44,13 @@ public final class MailServer implements AutoCloseable {
     }
 
     private void startServices() throws IOException {
+        smtp = SmtpService.start(config, store);
+        services.add(() -> smtp.shutdown(config.shutdownGrace()));
+    }
+
+    /** The SMTP service (its listeners' actual ports are there, for tests that bind port 0). */
+    public SmtpService smtp() {
+        return smtp;
     }
 
     public MailStore store() {

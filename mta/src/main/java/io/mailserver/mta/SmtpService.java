@@ -1,0 +1,167 @@
+package io.mailserver.mta;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.apache.mina.core.filterchain.IoFilter;
+import org.apache.mina.core.session.IoSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.mailserver.config.HostPort;
+import io.mailserver.config.ServerConfig;
+import io.mailserver.mta.smtp.ListenerProfile;
+import io.mailserver.mta.smtp.Replies;
+import io.mailserver.mta.smtp.SmtpContext;
+import io.mailserver.mta.smtp.SmtpSettings;
+import io.mailserver.mta.smtp.mina.SmtpIoHandler;
+import io.mailserver.net.Listener;
+import io.mailserver.store.MailStore;
+
+/**
+ * The inbound SMTP server as the launcher sees it: {@link #start} opens the MX listener on
+ * {@code smtp.listen}; {@link #shutdown} stops it gracefully. More listeners with another
+ * {@link ListenerProfile} (submission on 587, implicit TLS on 465) are added with
+ * {@link #addListener}; all share one {@link SmtpContext} (handlers, sender checks, EHLO keywords).
+ */
+public final class SmtpService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SmtpService.class);
+
+    /** Handlers block on the store's group commit, so many of them may wait at once. */
+    static final int HANDLER_THREADS = 256;
+    /** Decoder fragment size: a whole command line fits; longer DATA lines arrive in pieces of this size. */
+    static final int MIN_FRAGMENT = 8 * 1024;
+
+    private final ServerConfig config;
+    private final SmtpContext context;
+    private final List<Listener> listeners = new ArrayList<>();
+    private final List<SmtpIoHandler> handlers = new ArrayList<>();
+    private Listener mx;
+    private volatile boolean stopped;
+
+    private SmtpService(ServerConfig config, SmtpContext context) {
+        this.config = config;
+        this.context = context;
+    }
+
+    /** Starts the MX listener (if {@code smtp.listen} is set). */
+    public static SmtpService start(ServerConfig config, MailStore store) throws IOException {
+        return start(config, new SmtpContext(SmtpSettings.from(config), store, Clock.systemDefaultZone()));
+    }
+
+    /** Starts with a prepared context (tests use it to tune settings such as the error delay). */
+    public static SmtpService start(ServerConfig config, SmtpContext context) throws IOException {
+        SmtpService service = new SmtpService(config, context);
+        Optional<HostPort> address = config.smtpListen();
+        if (address.isPresent()) {
+            service.mx = service.addListener("smtp", ListenerProfile.MX, address.get(), null);
+        }
+        return service;
+    }
+
+    /**
+     * Opens one more listener. {@code implicitTls} is the TLS filter for an implicit-TLS port, or null.
+     */
+    public synchronized Listener addListener(String name, ListenerProfile profile, HostPort address, IoFilter implicitTls) throws IOException {
+        SmtpIoHandler handler = new SmtpIoHandler(context, profile, config::isTrusted, config.smtpTimeout(), config.smtpDataTimeout(),
+                config.smtpGreetPause());
+        String host = context.settings().hostname();
+        Listener.Options options = new Listener.Options(name, address, config.maxConnections(), config.maxConnectionsPerIp(),
+                config::isTrusted, perAddress -> Replies.tooManyConnections(host, perAddress).toWire(),
+                config.smtpTimeout(), Math.max(MIN_FRAGMENT, config.commandLineLimit()), HANDLER_THREADS, implicitTls);
+        Listener listener;
+        try {
+            listener = Listener.start(options, handler, SmtpIoHandler.ioThreadFilters());
+        } catch (IOException | RuntimeException e) {
+            handler.close();
+            throw e;
+        }
+        listeners.add(listener);
+        handlers.add(handler);
+        return listener;
+    }
+
+    public SmtpContext context() {
+        return context;
+    }
+
+    /** The MX listener's bound port (useful with {@code smtp.listen = 127.0.0.1:0}). */
+    public int port() {
+        if (mx == null) {
+            throw new IllegalStateException("the MX listener is off (smtp.listen is empty)");
+        }
+        return mx.port();
+    }
+
+    public boolean isTrusted(InetAddress address) {
+        return config.isTrusted(address);
+    }
+
+    /**
+     * Stops accepting connections; sessions receiving a message may finish it within {@code grace}
+     * (then get 421 4.3.2), every other session gets 421 4.3.2 now; whatever remains after the grace
+     * is closed (an unfinished message is discarded, never half stored).
+     */
+    public synchronized void shutdown(Duration grace) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        context.beginShutdown();
+        List<IoSession> sessions = new ArrayList<>();
+        for (Listener l : listeners) {
+            l.stopAccepting();
+            sessions.addAll(l.acceptor().getManagedSessions().values());
+        }
+        log.info("SMTP shutting down: {} session(s) open, grace {}", sessions.size(), grace);
+        sessions.forEach(SmtpIoHandler::signalShutdown);
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (System.nanoTime() < deadline && openSessions() > 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int left = openSessions();
+        if (left > 0) {
+            log.warn("SMTP shutdown: {} session(s) still receiving after {}; closing them, their messages are not stored", left, grace);
+            String reply = Replies.shuttingDown(context.settings().hostname()).toWire();
+            for (Listener l : listeners) {
+                for (IoSession s : l.acceptor().getManagedSessions().values()) {
+                    s.write(reply);
+                    s.closeOnFlush();
+                }
+            }
+            try {
+                Thread.sleep(200); // let the 421s leave
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (Listener l : listeners) {
+            l.close();
+        }
+        handlers.forEach(SmtpIoHandler::close);
+        log.info("SMTP stopped");
+    }
+
+    private int openSessions() {
+        int n = 0;
+        for (Listener l : listeners) {
+            n += l.acceptor().getManagedSessionCount();
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        shutdown(config.shutdownGrace());
+    }
+}

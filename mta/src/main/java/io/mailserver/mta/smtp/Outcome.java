@@ -1,0 +1,50 @@
+package io.mailserver.mta.smtp;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the adapter must do after one input: send these replies (in order, each whole), optionally after
+ * a delay (error tarpit), and optionally close the connection once they are flushed.
+ */
+public record Outcome(List<SmtpReply> replies, boolean close, Duration delay) {
+    public static final Outcome NOTHING = new Outcome(List.of(), false, Duration.ZERO);
+
+    public Outcome {
+        replies = List.copyOf(replies);
+    }
+
+    public static Outcome reply(SmtpReply reply) {
+        return new Outcome(List.of(reply), false, Duration.ZERO);
+    }
+
+    public static Outcome replyAndClose(SmtpReply reply) {
+        return new Outcome(List.of(reply), true, Duration.ZERO);
+    }
+
+    /** This outcome with one more reply after the others, closing afterwards if {@code close}. */
+    public Outcome then(SmtpReply reply, boolean closeAfter) {
+        List<SmtpReply> more = new ArrayList<>(replies);
+        more.add(reply);
+        return new Outcome(more, close || closeAfter, delay);
+    }
+
+    public Outcome delayed(Duration by) {
+        return new Outcome(replies, close, by);
+    }
+
+    /** The first reply, or null. */
+    public SmtpReply first() {
+        return replies.isEmpty() ? null : replies.get(0);
+    }
+
+    /** All replies as they go on the wire, concatenated: one buffer, one write. */
+    public String wire() {
+        StringBuilder sb = new StringBuilder();
+        for (SmtpReply r : replies) {
+            sb.append(r.toWire());
+        }
+        return sb.toString();
+    }
+}

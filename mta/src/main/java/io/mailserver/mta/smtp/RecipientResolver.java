@@ -1,0 +1,136 @@
+package io.mailserver.mta.smtp;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.mailserver.store.Domain;
+import io.mailserver.store.MailAddress;
+import io.mailserver.store.MailStore;
+import io.mailserver.store.Resolution;
+import io.mailserver.store.User;
+
+/**
+ * Decides each recipient's fate at RCPT time: the relay policy, then the directory (users, aliases
+ * expanded recursively), then the postmaster rule. Reads the store on every call, so a user or alias
+ * added with mailctl counts for the very next RCPT.
+ *
+ * <p><b>Postmaster rule</b> (RFC 5321 4.5.1: {@code postmaster@} every local domain must work, and
+ * {@code <Postmaster>} without a domain too). When no user or alias of that name exists, the mail goes
+ * to {@code server.postmaster}; when that is unset (or names no mailbox), to the earliest-created enabled
+ * user of that domain; when the domain has no user, RCPT gets {@code 451 4.3.0} so the sender retries
+ * and nothing is lost. A bare {@code <Postmaster>} means the postmaster of {@code server.default-domain},
+ * else of the server's host name if that is a local domain, else of the oldest local domain.
+ */
+final class RecipientResolver {
+    private static final Logger log = LoggerFactory.getLogger(RecipientResolver.class);
+    static final String POSTMASTER = "postmaster";
+
+    /** Accepted (with its fate) or refused (with the reply). */
+    record Decision(AcceptedRecipient accepted, SmtpReply refusal) {
+        static Decision accept(AcceptedRecipient r) {
+            return new Decision(r, null);
+        }
+
+        static Decision refuse(SmtpReply reply) {
+            return new Decision(null, reply);
+        }
+    }
+
+    private final MailStore store;
+    private final SmtpSettings settings;
+
+    RecipientResolver(MailStore store, SmtpSettings settings) {
+        this.store = store;
+        this.settings = settings;
+    }
+
+    Decision resolve(ForwardPath path, SmtpSession session) {
+        if (path.isBarePostmaster()) {
+            return barePostmaster(path);
+        }
+        MailAddress address = path.mailbox();
+        Resolution resolution = store.directory().resolve(address);
+        boolean local = resolution.kind() != Resolution.Kind.NOT_LOCAL;
+        switch (RelayPolicy.decide(local, session.isTrustedNetwork(), session.authenticatedUser() != null)) {
+            case DENY:
+                return Decision.refuse(Replies.relayDenied(path.toString()));
+            case RELAY:
+                return Decision.accept(new AcceptedRecipient(path, List.of(), List.of(remoteForm(address))));
+            default:
+                break;
+        }
+        if (resolution.deliverable()) {
+            return Decision.accept(fate(path, resolution));
+        }
+        if (address.localPart().equalsIgnoreCase(POSTMASTER)) {
+            return postmasterFallback(path, address.normalizedDomain());
+        }
+        return Decision.refuse(Replies.userUnknown(path.toString()));
+    }
+
+    /** The queued form of a remote address: the local part as written (it may be case-sensitive there), the domain without a trailing dot. */
+    static String remoteForm(MailAddress a) {
+        return a.localPart() + "@" + (a.isAddressLiteral() ? a.domain() : a.normalizedDomain());
+    }
+
+    private static AcceptedRecipient fate(ForwardPath path, Resolution r) {
+        return new AcceptedRecipient(path, r.localUsers().stream().map(User::id).toList(), r.remoteAddresses());
+    }
+
+    private Decision barePostmaster(ForwardPath path) {
+        Optional<String> domain = primaryDomain();
+        if (domain.isPresent()) {
+            Resolution r = store.directory().resolve(new MailAddress(POSTMASTER, domain.get()));
+            if (r.deliverable()) {
+                return Decision.accept(fate(path, r));
+            }
+        }
+        return postmasterFallback(path, domain.orElse(null));
+    }
+
+    /** The domain a bare {@code <Postmaster>} belongs to. */
+    Optional<String> primaryDomain() {
+        if (settings.defaultDomain().isPresent() && store.directory().isLocalDomain(settings.defaultDomain().get())) {
+            return settings.defaultDomain();
+        }
+        if (store.directory().isLocalDomain(settings.hostname())) {
+            return Optional.of(settings.hostname().toLowerCase(Locale.ROOT));
+        }
+        return store.domains().list().stream().min(Comparator.comparing(Domain::createdAt).thenComparing(Domain::id)).map(Domain::name);
+    }
+
+    private Decision postmasterFallback(ForwardPath path, String domain) {
+        if (settings.postmaster().isPresent()) {
+            String configured = settings.postmaster().get();
+            try {
+                MailAddress target = PathParser.parseMailbox(configured);
+                Resolution r = store.directory().resolve(target);
+                if (r.deliverable()) {
+                    return Decision.accept(fate(path, r));
+                }
+                if (r.kind() == Resolution.Kind.NOT_LOCAL) {
+                    // the operator chose an outside address: queue it whoever the client is
+                    return Decision.accept(new AcceptedRecipient(path, List.of(), List.of(remoteForm(target))));
+                }
+                log.warn("server.postmaster = {} is no user or alias here; using the domain's oldest user", configured);
+            } catch (IllegalArgumentException e) {
+                log.warn("server.postmaster = {} is not an address ({}); using the domain's oldest user", configured, e.getMessage());
+            }
+        }
+        if (domain != null) {
+            Optional<User> oldest = store.users().list(Optional.of(domain)).stream()
+                    .filter(User::enabled)
+                    .min(Comparator.comparing(User::createdAt).thenComparing(User::id));
+            if (oldest.isPresent()) {
+                return Decision.accept(new AcceptedRecipient(path, List.of(oldest.get().id()), List.of()));
+            }
+        }
+        log.warn("mail for {} cannot be placed: no server.postmaster and no user in {}; answered 451", path, domain);
+        return Decision.refuse(Replies.postmasterUnavailable(path.toString()));
+    }
+}

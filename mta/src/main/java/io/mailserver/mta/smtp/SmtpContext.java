@@ -1,0 +1,107 @@
+package io.mailserver.mta.smtp;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import io.mailserver.store.MailStore;
+
+/**
+ * What the sessions of one server share: settings, the store, the command handlers, the MAIL FROM
+ * checks and the extra EHLO keywords. Other parts plug in here without editing the core: the
+ * outbound side adds its sender-domain check with {@link #addSenderCheck}, the TLS layer registers
+ * STARTTLS/AUTH handlers with {@link #register} and advertises them with {@link #addEhloKeywords}.
+ */
+public final class SmtpContext {
+    /** Extra EHLO keywords for a session (e.g. STARTTLS before TLS, AUTH after). */
+    @FunctionalInterface
+    public interface EhloKeywords {
+        List<String> keywords(SmtpSession session);
+    }
+
+    private final SmtpSettings settings;
+    private final MailStore store;
+    private final Clock clock;
+    private final ContentRules contentRules;
+    private final Map<Verb, CommandHandler> handlers = new EnumMap<>(Verb.class);
+    private final List<SenderCheck> senderChecks = new CopyOnWriteArrayList<>();
+    private final List<EhloKeywords> ehloKeywords = new CopyOnWriteArrayList<>();
+    private final RecipientResolver resolver;
+    private final VerifyCommands verify;
+    private volatile boolean shuttingDown;
+
+    public SmtpContext(SmtpSettings settings, MailStore store, Clock clock) {
+        this.settings = settings;
+        this.store = store;
+        this.clock = clock;
+        this.contentRules = new ContentRules(settings.contentRules());
+        this.resolver = new RecipientResolver(store, settings);
+        this.verify = new VerifyCommands(store, settings, resolver);
+        StandardCommands.registerAll(this);
+    }
+
+    public SmtpSettings settings() {
+        return settings;
+    }
+
+    public MailStore store() {
+        return store;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    ContentRules contentRules() {
+        return contentRules;
+    }
+
+    RecipientResolver resolver() {
+        return resolver;
+    }
+
+    VerifyCommands verify() {
+        return verify;
+    }
+
+    /** Sets (or replaces) the handler of a verb. */
+    public synchronized void register(Verb verb, CommandHandler handler) {
+        handlers.put(verb, handler);
+    }
+
+    synchronized CommandHandler handler(Verb verb) {
+        return handlers.get(verb);
+    }
+
+    public void addSenderCheck(SenderCheck check) {
+        senderChecks.add(check);
+    }
+
+    List<SenderCheck> senderChecks() {
+        return senderChecks;
+    }
+
+    public void addEhloKeywords(EhloKeywords keywords) {
+        ehloKeywords.add(keywords);
+    }
+
+    List<String> extraEhloKeywords(SmtpSession session) {
+        List<String> out = new ArrayList<>();
+        for (EhloKeywords k : ehloKeywords) {
+            out.addAll(k.keywords(session));
+        }
+        return out;
+    }
+
+    /** From now on, sessions finish the message they are receiving and then get 421 4.3.2. */
+    public void beginShutdown() {
+        shuttingDown = true;
+    }
+
+    public boolean isShuttingDown() {
+        return shuttingDown;
+    }
+}

@@ -1,0 +1,241 @@
+package io.mailserver.mta.smtp.mina;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import org.apache.mina.core.filterchain.IoFilter;
+import org.apache.mina.core.service.IoHandlerAdapter;
+import org.apache.mina.core.session.AttributeKey;
+import org.apache.mina.core.session.IdleStatus;
+import org.apache.mina.core.session.IoSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import io.mailserver.mta.smtp.ListenerProfile;
+import io.mailserver.mta.smtp.Outcome;
+import io.mailserver.mta.smtp.Replies;
+import io.mailserver.mta.smtp.SmtpContext;
+import io.mailserver.mta.smtp.SmtpProtocol;
+import io.mailserver.mta.smtp.SmtpSession;
+import io.mailserver.net.Line;
+
+/**
+ * The thin MINA adapter: one {@link SmtpProtocol} per connection, fed the decoder's {@link Line}s on the
+ * listener's ordered executor (never on an I/O thread). Each outcome's replies leave in one write, so a
+ * multi-line reply is one buffer and TCP_NODELAY sends it at once; replies to pipelined commands go
+ * out as they are produced, in order (RFC 2920 3.2 allows that). Idle timeouts: {@code smtp.timeout}
+ * between commands, {@code smtp.data-timeout} inside DATA, then 421 4.4.2 and close.
+ */
+public final class SmtpIoHandler extends IoHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(SmtpIoHandler.class);
+    private static final AttributeKey PROTOCOL = new AttributeKey(SmtpIoHandler.class, "protocol");
+    private static final AttributeKey IN_DATA = new AttributeKey(SmtpIoHandler.class, "inData");
+    /** The MDC key every log line of a session carries. */
+    public static final String MDC_SESSION = "session";
+
+    /** Sent down a session's filter chain by {@link #signalShutdown}: arrives in order with the session's lines. */
+    static final class ShutdownSignal {
+        static final ShutdownSignal INSTANCE = new ShutdownSignal();
+    }
+
+    private final SmtpContext context;
+    private final ListenerProfile profile;
+    private final Predicate<InetAddress> trusted;
+    private final Duration commandTimeout;
+    private final Duration dataTimeout;
+    private final Duration greetPause;
+    private final ScheduledExecutorService greeter;
+
+    public SmtpIoHandler(SmtpContext context, ListenerProfile profile, Predicate<InetAddress> trusted, Duration commandTimeout,
+                         Duration dataTimeout, Duration greetPause) {
+        this.context = context;
+        this.profile = profile;
+        this.trusted = trusted;
+        this.commandTimeout = commandTimeout;
+        this.dataTimeout = dataTimeout;
+        this.greetPause = greetPause;
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "smtp-greeter");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+        this.greeter = scheduler;
+    }
+
+    /** The filter that must sit between the codec and the executor of every listener using this handler. */
+    public static Map<String, IoFilter> ioThreadFilters() {
+        return Map.of("earlytalk", new EarlyTalkFilter());
+    }
+
+    /** Stops the greeting scheduler. */
+    public void close() {
+        greeter.shutdownNow();
+    }
+
+    /** Asks the session to stop after what it is doing (see {@link SmtpProtocol#onShutdown()}). */
+    public static void signalShutdown(IoSession session) {
+        session.getFilterChain().fireMessageReceived(ShutdownSignal.INSTANCE);
+    }
+
+    /** Whether the session is receiving message content right now (shutdown waits for those). */
+    public static boolean inData(IoSession session) {
+        return Boolean.TRUE.equals(session.getAttribute(IN_DATA));
+    }
+
+    @Override
+    public void sessionOpened(IoSession io) {
+        InetAddress remote = io.getRemoteAddress() instanceof InetSocketAddress isa ? isa.getAddress() : InetAddress.getLoopbackAddress();
+        String id = newSessionId();
+        MDC.put(MDC_SESSION, id);
+        try {
+            SmtpProtocol protocol = new SmtpProtocol(context, new SmtpSession(id, remote, trusted.test(remote), profile));
+            io.setAttribute(PROTOCOL, protocol);
+            setIdle(io, commandTimeout);
+            if (context.isShuttingDown()) {
+                apply(io, protocol, Outcome.replyAndClose(Replies.shuttingDown(context.settings().hostname())));
+                return;
+            }
+            if (greetPause.isZero()) {
+                greet(io, protocol);
+            } else {
+                greeter.schedule(() -> greet(io, protocol), greetPause.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            MDC.remove(MDC_SESSION);
+        }
+    }
+
+    private void greet(IoSession io, SmtpProtocol protocol) {
+        if (io.isClosing() || io.containsAttribute(EarlyTalkFilter.EARLY_TALKER)) {
+            return; // the early talker has been (or is being) refused instead
+        }
+        MDC.put(MDC_SESSION, protocol.session().id());
+        try {
+            io.write(protocol.greeting().toWire()); // EarlyTalkFilter notes when it has left
+        } finally {
+            MDC.remove(MDC_SESSION);
+        }
+    }
+
+    @Override
+    public void messageReceived(IoSession io, Object message) {
+        SmtpProtocol protocol = protocol(io);
+        if (protocol == null) {
+            return;
+        }
+        MDC.put(MDC_SESSION, protocol.session().id());
+        try {
+            Outcome outcome;
+            if (message instanceof ShutdownSignal) {
+                outcome = protocol.onShutdown();
+            } else if (message instanceof Line line) {
+                outcome = io.containsAttribute(EarlyTalkFilter.EARLY_TALKER) && !protocol.isClosed()
+                        ? protocol.onEarlyTalk() : protocol.onLine(line);
+            } else {
+                return;
+            }
+            apply(io, protocol, outcome);
+        } finally {
+            MDC.remove(MDC_SESSION);
+        }
+    }
+
+    @Override
+    public void sessionIdle(IoSession io, IdleStatus status) {
+        SmtpProtocol protocol = protocol(io);
+        if (protocol == null || status != IdleStatus.READER_IDLE) {
+            return;
+        }
+        MDC.put(MDC_SESSION, protocol.session().id());
+        try {
+            apply(io, protocol, protocol.onTimeout());
+        } finally {
+            MDC.remove(MDC_SESSION);
+        }
+    }
+
+    @Override
+    public void sessionClosed(IoSession io) {
+        SmtpProtocol protocol = protocol(io);
+        if (protocol == null) {
+            return;
+        }
+        MDC.put(MDC_SESSION, protocol.session().id());
+        try {
+            io.removeAttribute(IN_DATA);
+            protocol.onDisconnect();
+        } finally {
+            MDC.remove(MDC_SESSION);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(IoSession io, Throwable cause) {
+        SmtpProtocol protocol = protocol(io);
+        if (protocol != null) {
+            MDC.put(MDC_SESSION, protocol.session().id());
+        }
+        try {
+            if (cause instanceof IOException) {
+                // the client reset or vanished: its business, not a server fault
+                log.debug("connection problem: {}", cause.getMessage());
+                io.closeNow();
+                return;
+            }
+            log.warn("unexpected error in the SMTP session; closing it", cause);
+            if (protocol != null && !protocol.isClosed()) {
+                io.write(Replies.internalError(context.settings().hostname()).toWire());
+            }
+            io.closeOnFlush();
+        } finally {
+            MDC.remove(MDC_SESSION);
+        }
+    }
+
+    private void apply(IoSession io, SmtpProtocol protocol, Outcome outcome) {
+        if (!outcome.delay().isZero()) {
+            // the error tarpit: a short sleep on this handler thread (never an I/O thread) holds this session only
+            try {
+                Thread.sleep(outcome.delay().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (!outcome.replies().isEmpty()) {
+            io.write(outcome.wire());
+        }
+        if (outcome.close()) {
+            io.closeOnFlush();
+            return;
+        }
+        boolean inData = protocol.inData();
+        if (inData != inData(io)) {
+            io.setAttribute(IN_DATA, inData);
+            setIdle(io, inData ? dataTimeout : commandTimeout);
+        }
+    }
+
+    /** Eight random base-36 characters: short enough to read in logs, unique enough to grep one session. */
+    private static String newSessionId() {
+        long min = 78_364_164_096L; // 36^7: always eight digits
+        return Long.toString(ThreadLocalRandom.current().nextLong(min, min * 36), 36).toUpperCase(java.util.Locale.ROOT);
+    }
+
+    private static void setIdle(IoSession io, Duration timeout) {
+        io.getConfig().setIdleTime(IdleStatus.READER_IDLE, (int) Math.max(1, timeout.toSeconds()));
+    }
+
+    private static SmtpProtocol protocol(IoSession io) {
+        return (SmtpProtocol) io.getAttribute(PROTOCOL);
+    }
+}

@@ -1,0 +1,124 @@
+package io.mailserver.mta;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.mailserver.config.ServerConfig;
+import io.mailserver.mta.smtp.SmtpContext;
+import io.mailserver.mta.smtp.SmtpSettings;
+import io.mailserver.store.MailAddress;
+import io.mailserver.store.MailStore;
+import io.mailserver.store.MaildropEntry;
+import io.mailserver.store.User;
+import io.mailserver.testkit.TempStore;
+
+/**
+ * The SMTP server on an ephemeral loopback port over a real temporary H2 store, with a small directory:
+ * example.test with alice (Alice Liddell) and bob, the alias team@ (alice, bob, carol@remote.test), and
+ * the empty local domain other.example.
+ */
+final class SmtpTestServer implements AutoCloseable {
+    final TempStore temp;
+    final ServerConfig config;
+    final SmtpService service;
+    final User alice;
+    final User bob;
+
+    private SmtpTestServer(TempStore temp, ServerConfig config, SmtpService service, User alice, User bob) {
+        this.temp = temp;
+        this.config = config;
+        this.service = service;
+        this.alice = alice;
+        this.bob = bob;
+    }
+
+    static SmtpTestServer start() {
+        return start(Map.of());
+    }
+
+    /** {@code overrides} are configuration keys; the error tarpit delay is off unless "test.error-delay" is given. */
+    static SmtpTestServer start(Map<String, String> overrides) {
+        TempStore temp = TempStore.create();
+        try {
+            MailStore store = temp.store();
+            store.domains().add("example.test");
+            store.domains().add("other.example");
+            User alice = store.users().add(MailAddress.parse("alice@example.test"), "Alice Liddell", "pw".toCharArray());
+            User bob = store.users().add(MailAddress.parse("bob@example.test"), null, "pw".toCharArray());
+            store.aliases().add(MailAddress.parse("team@example.test"), List.of(MailAddress.parse("alice@example.test"),
+                    MailAddress.parse("bob@example.test"), MailAddress.parse("carol@remote.test")));
+            Map<String, String> keys = new HashMap<>(overrides);
+            String delay = keys.remove("test.error-delay");
+            keys.putIfAbsent("smtp.listen", "127.0.0.1:0");
+            keys.putIfAbsent("server.hostname", "mx.example.test");
+            ServerConfig config = temp.config().with(keys);
+            SmtpSettings settings = SmtpSettings.from(config).withErrorDelay(delay == null ? Duration.ZERO : Duration.parse(delay));
+            SmtpService service = SmtpService.start(config, new SmtpContext(settings, store, Clock.systemDefaultZone()));
+            return new SmtpTestServer(temp, config, service, alice, bob);
+        } catch (IOException e) {
+            temp.close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            temp.close();
+            throw e;
+        }
+    }
+
+    MailStore store() {
+        return temp.store();
+    }
+
+    int port() {
+        return service.port();
+    }
+
+    RawSmtp connect() {
+        return RawSmtp.connect(port());
+    }
+
+    List<MaildropEntry> maildrop(User user) {
+        return store().maildrops().snapshot(user.id());
+    }
+
+    /** The newest message of a user's maildrop as POP3 would send it (Return-Path first). */
+    byte[] lastMessage(User user) {
+        List<MaildropEntry> entries = maildrop(user);
+        if (entries.isEmpty()) {
+            throw new AssertionError("maildrop of " + user.address() + " is empty");
+        }
+        try (InputStream in = store().maildrops().open(user.id(), entries.get(entries.size() - 1).uid())) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    Optional<User> user(String address) {
+        return store().users().find(MailAddress.parse(address));
+    }
+
+    /** Messages in every maildrop plus queue rows: what "nothing stored" must find as zero. */
+    int storedCount() {
+        int n = 0;
+        for (User u : store().users().list(Optional.empty())) {
+            n += maildrop(u).size();
+        }
+        return n + store().queue().list().size();
+    }
+
+    @Override
+    public void close() {
+        try {
+            service.shutdown(Duration.ofSeconds(2));
+        } finally {
+            temp.close();
+        }
+    }
+}
