@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import io.mailserver.config.ServerConfig;
 import io.mailserver.mta.SmtpService;
+import io.mailserver.pop3.Pop3Service;
 import io.mailserver.store.MailStore;
 import io.mailserver.store.jdbc.JdbcMailStore;
 
@@ -22,6 +23,7 @@ public final class MailServer implements AutoCloseable {
     private final List<AutoCloseable> services = new ArrayList<>();
     private boolean closed;
     private SmtpService smtp;
+    private Pop3Service pop3;
 
     private MailServer(ServerConfig config, MailStore store) {
         this.config = config;
@@ -46,6 +48,13 @@ public final class MailServer implements AutoCloseable {
     private void startServices() throws IOException {
         smtp = SmtpService.start(config, store);
         services.add(() -> smtp.shutdown(config.shutdownGrace()));
+        pop3 = Pop3Service.start(config, store);
+        services.add(() -> pop3.shutdown(config.shutdownGrace()));
+    }
+
+    /** The POP3 service. */
+    public Pop3Service pop3() {
+        return pop3;
     }
 
     /** The SMTP service (its listeners' actual ports are there, for tests that bind port 0). */

@@ -1,0 +1,27 @@
+package io.mailserver.pop3;
+
+import java.util.List;
+
+/**
+ * {@code DELE msg} (RFC 1939 section 5): marks the message; nothing leaves the store before QUIT, and
+ * a dropped connection deletes nothing (DESIGN.md contract 3).
+ */
+final class DeleCommand implements Pop3Command {
+    @Override
+    public Pop3Reply execute(Pop3Session session, CommandLine line) {
+        List<String> args = line.arguments();
+        if (args == null || args.size() != 1) {
+            return Pop3Reply.error("Syntax: DELE <message number>");
+        }
+        Integer n = Arguments.messageNumber(args.get(0));
+        if (n == null) {
+            return Pop3Reply.error("Invalid message number");
+        }
+        Pop3Reply refused = session.checkMessage(n);
+        if (refused != null) {
+            return refused;
+        }
+        session.maildrop().markDeleted(n);
+        return Pop3Reply.ok("Message " + n + " deleted");
+    }
+}

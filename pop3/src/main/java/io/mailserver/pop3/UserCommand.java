@@ -1,0 +1,20 @@
+package io.mailserver.pop3;
+
+/**
+ * {@code USER name} (RFC 1939 section 7). Always {@code +OK}: telling whether the name exists would let
+ * anyone probe for mailboxes; the answer comes, identical for both cases, after PASS.
+ */
+final class UserCommand implements Pop3Command {
+    @Override
+    public Pop3Reply execute(Pop3Session session, CommandLine line) {
+        String name = line.argumentText().strip();
+        if (name.isEmpty()) {
+            return Pop3Reply.error("Syntax: USER <name>");
+        }
+        if (name.length() > 320 || name.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
+            return Pop3Reply.error("Invalid user name");
+        }
+        session.setPendingUser(name);
+        return Pop3Reply.ok("Send your password");
+    }
+}

@@ -1,0 +1,182 @@
+package io.mailserver.pop3.mina;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.mina.core.service.IoProcessor;
+import org.apache.mina.core.session.AbstractIoSession;
+import org.apache.mina.core.session.IoSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.mailserver.net.Line;
+import io.mailserver.pop3.Pop3Reply;
+import io.mailserver.pop3.Pop3Session;
+import io.mailserver.pop3.ResponseCode;
+
+/**
+ * Drives one {@link Pop3Session} over one MINA session. Lines are answered strictly in order (RFC 2449
+ * section 6.6, PIPELINING): while a reply is still going out (a streamed RETR, or a failed-login reply
+ * being held back), later lines wait in a queue, and reading is suspended if the queue grows. All
+ * state is guarded by this object's monitor; the core is only ever called under it.
+ */
+final class Pop3Connection {
+    private static final Logger log = LoggerFactory.getLogger(Pop3Connection.class);
+    private static final int MAX_QUEUED_LINES = 100;
+
+    private final IoSession io;
+    private final Pop3Session core;
+    private final Executor worker;
+    private final ScheduledExecutorService timer;
+    private final Deque<Line> queued = new ArrayDeque<>();
+
+    /** A reply is still being produced (streamed body or delayed reply): later lines wait. */
+    private boolean busy;
+    /** A closing reply was issued, or the connection is gone: later lines are ignored. */
+    private boolean closing;
+    private boolean readSuspended;
+    private boolean shutdownRequested;
+
+    Pop3Connection(IoSession io, Pop3Session core, Executor worker, ScheduledExecutorService timer) {
+        this.io = io;
+        this.core = core;
+        this.worker = worker;
+        this.timer = timer;
+    }
+
+    synchronized void opened() {
+        io.write(core.greeting());
+    }
+
+    synchronized void lineReceived(Line line) {
+        if (closing) {
+            return;
+        }
+        queued.addLast(line);
+        if (queued.size() > MAX_QUEUED_LINES && !readSuspended) {
+            readSuspended = true;
+            io.suspendRead();
+        }
+        drain();
+    }
+
+    private void drain() {
+        while (!busy && !closing) {
+            Line line = queued.pollFirst();
+            if (line == null) {
+                break;
+            }
+            Pop3Reply reply;
+            try {
+                reply = core.onLine(line);
+            } catch (RuntimeException e) {
+                // a bug of ours: log it for the operator, tell the client only that it failed
+                log.error("pop3 internal error; closing connection", e);
+                reply = Pop3Reply.failure(ResponseCode.SYS_TEMP, "Internal error").closing();
+            }
+            send(reply);
+        }
+        if (readSuspended && queued.size() < MAX_QUEUED_LINES / 2 && !closing) {
+            readSuspended = false;
+            resumeRead();
+        }
+        if (shutdownRequested && !busy && !closing) {
+            closing = true;
+            io.write("-ERR [SYS/TEMP] Server shutting down\r\n");
+            io.closeOnFlush();
+        }
+    }
+
+    private void send(Pop3Reply reply) {
+        if (reply.isNone()) {
+            return;
+        }
+        if (reply.close()) {
+            closing = true;
+        }
+        if (!reply.delay().isZero()) {
+            // a failed login or a late error: hold the reply back without holding a thread, later lines wait
+            busy = true;
+            try {
+                timer.schedule(() -> worker.execute(() -> Mdc.run(io, () -> delayedReplyDue(reply))),
+                        reply.delay().toNanos(), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                // shutting down: no time left to wait
+                closing = true;
+                io.closeNow();
+            }
+            return;
+        }
+        deliver(reply);
+    }
+
+    private void deliver(Pop3Reply reply) {
+        if (reply.body() == null) {
+            io.write(reply.text());
+            if (reply.close()) {
+                io.closeOnFlush();
+            }
+            return;
+        }
+        BodyPump pump = new BodyPump(io, reply.text(), reply.body(), worker, this::pumpFinished);
+        busy = true;
+        if (pump.run()) {
+            busy = false;
+        }
+    }
+
+    private synchronized void delayedReplyDue(Pop3Reply reply) {
+        busy = false;
+        if (!io.isConnected()) {
+            return;
+        }
+        deliver(reply);
+        drain();
+    }
+
+    private synchronized void pumpFinished() {
+        busy = false;
+        drain();
+    }
+
+    /**
+     * MINA's resumeRead only changes the socket's interest set, which the selector notices when its
+     * select() returns, up to a second later; asking the processor to flush (a no-op with nothing
+     * queued) wakes it at once (measured by the SMTP side, see net's ReadThrottle).
+     */
+    @SuppressWarnings("unchecked")
+    private void resumeRead() {
+        io.resumeRead();
+        if (io instanceof AbstractIoSession s) {
+            ((IoProcessor<IoSession>) s.getProcessor()).flush(io);
+        }
+    }
+
+    /** RFC 1939 section 3: on autologout the server closes the connection without a response and deletes nothing. */
+    synchronized void idle(Duration timeout) {
+        if (busy && System.currentTimeMillis() - io.getLastWriteTime() < timeout.toMillis()) {
+            // the client is reading a long reply; it is not idle
+            return;
+        }
+        log.info("pop3 autologout after {} idle", timeout);
+        closing = true;
+        io.closeNow();
+    }
+
+    /** Server shutdown: close now if between commands, else right after the reply in progress. */
+    synchronized void shutdown() {
+        shutdownRequested = true;
+        drain();
+    }
+
+    synchronized void closed(String reason) {
+        closing = true;
+        queued.clear();
+        core.connectionClosed(reason);
+    }
+}

@@ -1,0 +1,105 @@
+package io.mailserver.pop3;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+import io.mailserver.config.ServerConfig;
+import io.mailserver.store.Delivery;
+import io.mailserver.store.User;
+import io.mailserver.testkit.TempStore;
+
+/**
+ * A real H2 store in a temporary directory and a POP3 service on an ephemeral loopback port. Mail is
+ * put into the store directly, as SMTP would (through {@code MessageStore.begin}).
+ */
+final class Pop3Fixture implements AutoCloseable {
+    final TempStore temp;
+    final Pop3Service pop3;
+    final ServerConfig config;
+
+    private Pop3Fixture(TempStore temp, Pop3Service pop3, ServerConfig config) {
+        this.temp = temp;
+        this.pop3 = pop3;
+        this.config = config;
+    }
+
+    static Pop3Fixture start() {
+        return start(Map.of(), s -> s);
+    }
+
+    static Pop3Fixture start(Map<String, String> extraConfig, UnaryOperator<Pop3Settings> tweak) {
+        TempStore temp = TempStore.create();
+        try {
+            Map<String, String> keys = new HashMap<>();
+            keys.put("server.data-dir", temp.dataDir().toString());
+            keys.put("server.hostname", "pop.example.test");
+            keys.put("server.default-domain", "example.test");
+            keys.put("pop3.listen", "127.0.0.1:0");
+            keys.put("tls.allow-plaintext-auth", "true");
+            keys.putAll(extraConfig);
+            ServerConfig config = ServerConfig.fromMap(keys);
+            // failed logins are slowed by 1 s in production; tests keep the shape with shorter delays
+            Pop3Settings settings = tweak.apply(Pop3Settings.from(config)
+                    .withAuthFailureDelay(Duration.ofMillis(20), Duration.ofMillis(100)).withErrorDelay(Duration.ofMillis(20)));
+            return new Pop3Fixture(temp, Pop3Service.start(config, temp.store(), settings), config);
+        } catch (RuntimeException e) {
+            temp.close();
+            throw e;
+        }
+    }
+
+    int port() {
+        return pop3.port();
+    }
+
+    Pop3TestClient connect() {
+        return new Pop3TestClient(port());
+    }
+
+    User addUser(String address, String password) {
+        return temp.addUser(address, password);
+    }
+
+    /** Delivers one message to these users; returns the exact bytes RETR must give back (Return-Path first). */
+    byte[] deliver(String sender, byte[] content, User... recipients) {
+        try (Delivery d = temp.store().messages().begin(sender, "Q" + System.nanoTime())) {
+            try (OutputStream out = d.content()) {
+                out.write(content);
+            }
+            for (User u : recipients) {
+                d.addLocalRecipient(u.id());
+            }
+            d.commit();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        byte[] rp = ("Return-Path: <" + sender + ">\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[] all = new byte[rp.length + content.length];
+        System.arraycopy(rp, 0, all, 0, rp.length);
+        System.arraycopy(content, 0, all, rp.length, content.length);
+        return all;
+    }
+
+    byte[] deliver(String content, User... recipients) {
+        return deliver("sender@remote.test", content.getBytes(StandardCharsets.UTF_8), recipients);
+    }
+
+    int count(User u) {
+        return temp.store().maildrops().snapshot(u.id()).size();
+    }
+
+    @Override
+    public void close() {
+        try {
+            pop3.shutdown(Duration.ofSeconds(2));
+        } finally {
+            temp.close();
+        }
+    }
+}
