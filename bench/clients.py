@@ -8,6 +8,7 @@ import errno
 import multiprocessing
 import os
 import select
+import signal
 import socket
 import time
 
@@ -130,6 +131,12 @@ def retrieve_all(host, port, user, password, delete=True):
         p.close()
 
 
+def _worker_signals():
+    # the parent turns SIGTERM into an exception for its cleanup; a worker just ends
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _retrieve_worker(args):
     host, port, user, password, start_at = args
     # all workers start at the same wall-clock instant so the clients really overlap
@@ -143,7 +150,7 @@ def retrieve_parallel(host, port, users, password):
     """One process per maildrop (no GIL between clients); all start together. Returns
     (messages, octets, seconds from the common start until the last QUIT)."""
     ctx = multiprocessing.get_context('fork')
-    with ctx.Pool(len(users)) as pool:
+    with ctx.Pool(len(users), initializer=_worker_signals) as pool:
         start_at = time.time() + 0.5
         results = pool.map(_retrieve_worker,
                            [(host, port, u, password, start_at) for u in users])

@@ -33,7 +33,10 @@ class OurServer:
         self.work = os.path.join(work, 'ours')
         self.smtp_port, self.pop3_port, self.sink_port = ports
         self.domain, self.users, self.password = domain, users, password
-        self.conf = os.path.join(self.work, 'mailserver.conf')
+        self.conf = os.path.join(self.work, 'bench-server.conf')
+        # a copy of the jar under a name of its own, so a broad `pkill -f mailserver` elsewhere on
+        # the machine (other test runs) cannot stop the benchmarked process
+        self.jar = os.path.join(self.work, 'bench-server.jar')
         self.data = os.path.join(self.work, 'data')
         self.log = os.path.join(self.work, 'server.out')
         self.proc = None
@@ -45,6 +48,7 @@ class OurServer:
             raise RuntimeError(f'{JAR} not found: build it first (mvn -q -DskipTests package)')
         shutil.rmtree(self.work, ignore_errors=True)
         os.makedirs(self.data)
+        shutil.copyfile(JAR, self.jar)
         base = self.smtp_port - 25  # e.g. 22500: submission +87, smtps +65, pop3s +495
         conf = f"""# written by bench/ourserver.py
 server.hostname = ours.{self.domain}
@@ -73,10 +77,13 @@ relay.routes = remote.test -> [127.0.0.1]:{self.sink_port}
 
     def start(self, timeout=90):
         out = open(self.log, 'ab')
-        self.proc = subprocess.Popen([os.path.join(REPO, 'bin', 'mailserver'), '--config', self.conf],
+        # what bin/mailserver runs (same default JVM options), on the copied jar; not through the
+        # script because its MAILSERVER_JAR variable is refused by the server's environment check
+        opts = (self.java_opts or '-Xmx1g').split()
+        self.proc = subprocess.Popen(['java', *opts, '-jar', self.jar, '--config', self.conf],
                                      stdout=out, stderr=subprocess.STDOUT, env=self._env(),
                                      start_new_session=True)
-        self.java_pid = self.proc.pid  # bin/mailserver execs java
+        self.java_pid = self.proc.pid
         with open(os.path.join(self.work, 'server.pid'), 'w') as f:
             f.write(f'{self.java_pid}\n')  # for run.sh's safety net
         deadline = time.monotonic() + timeout

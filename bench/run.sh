@@ -50,7 +50,7 @@ cleanup() {
   fi
   if [ -f "$w/ours/server.pid" ]; then
     local pid; pid=$(cat "$w/ours/server.pid")
-    if grep -q mailserver.jar "/proc/$pid/cmdline" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
+    if grep -q bench-server.jar "/proc/$pid/cmdline" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
   fi
   if [ -f "$w/ref/dc/run/master.pid" ]; then
     doveadm -c "$w/ref/dc/dovecot.conf" stop >/dev/null 2>&1 || true
