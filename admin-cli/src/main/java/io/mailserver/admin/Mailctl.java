@@ -16,7 +16,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * {@code mailctl}: the operator's tool for domains, users and aliases (and, later, the queue).
+ * {@code mailctl}: the operator's tool for domains, users, aliases and the outbound queue.
  * It works on the same store as the running server (DESIGN.md contract 1).
  *
  * <p>A new entity is one class extending {@link EntityCommand} plus one line in {@code subcommands} below.
@@ -26,13 +26,14 @@ import java.util.Map;
         scope = ScopeType.INHERIT,
         versionProvider = Version.class,
         synopsisSubcommandLabel = "COMMAND",
-        description = "Manage the mail server's domains, users and aliases. Works while the server runs.",
+        description = "Manage the mail server's domains, users, aliases and outbound queue. Works while the server runs.",
         footer = {"", "Exit codes: 0 ok, 1 usage or bad input, 2 not found, 3 conflict,",
                 "4 store unavailable, 5 bad configuration. See docs/mailctl.md."},
         subcommands = {
                 DomainCommand.class,
                 UserCommand.class,
                 AliasCommand.class,
+                QueueCommand.class,
         })
 public final class Mailctl implements Runnable {
     @Spec

@@ -76,6 +76,9 @@ public final class ConfigKeys {
     public static final String LOG_FILE = "log.file";
     public static final String LOG_LEVEL = "log.level";
 
+    public static final String RELAY_POLL_INTERVAL = "relay.poll-interval";
+    public static final String RELAY_LEASE = "relay.lease";
+
     private static final Map<String, ConfigKey> ALL = new LinkedHashMap<>();
 
     private static void key(String name, String def, ConfigKey.Kind kind, String doc) {
@@ -145,6 +148,8 @@ public final class ConfigKeys {
         key(RELAY_CONCURRENCY, "20", INT, "Outbound deliveries in progress at once.");
         key(RELAY_CONCURRENCY_PER_DESTINATION, "5", INT, "Outbound deliveries in progress at once to one destination.");
         key(RELAY_CONNECT_TIMEOUT, "30s", DURATION, "Timeout for opening a connection to a remote server.");
+        key(RELAY_POLL_INTERVAL, "1s", DURATION, "How often the queue runner looks for due mail when nothing wakes it sooner.");
+        key(RELAY_LEASE, "5m", DURATION, "How long a queue runner holds claimed rows between renewals; after a crash they are retried this much later.");
         key(DNS_RESOLVER, "", LISTEN_OR_EMPTY, "DNS server as host:port (empty: the system's resolvers).");
 
         key(LOG_FILE, "", PATH, "Also log to this file, rolled daily (relative paths are under the data directory; empty: console only).");

@@ -151,6 +151,22 @@ public final class ServerConfig {
         if (dbPoolSize() < 2) {
             throw ConfigException.badValue(ConfigKeys.DB_POOL_SIZE, get(ConfigKeys.DB_POOL_SIZE), "at least 2", source);
         }
+        if (relayConcurrency() < 1) {
+            throw ConfigException.badValue(ConfigKeys.RELAY_CONCURRENCY, get(ConfigKeys.RELAY_CONCURRENCY), "at least 1", source);
+        }
+        if (relayConcurrencyPerDestination() < 1) {
+            throw ConfigException.badValue(ConfigKeys.RELAY_CONCURRENCY_PER_DESTINATION, get(ConfigKeys.RELAY_CONCURRENCY_PER_DESTINATION), "at least 1", source);
+        }
+        if (relayLease().compareTo(Duration.ofSeconds(1)) < 0) {
+            throw ConfigException.badValue(ConfigKeys.RELAY_LEASE, get(ConfigKeys.RELAY_LEASE), "at least 1s", source);
+        }
+        if (relayPollInterval().compareTo(Duration.ofMillis(10)) < 0) {
+            throw ConfigException.badValue(ConfigKeys.RELAY_POLL_INTERVAL, get(ConfigKeys.RELAY_POLL_INTERVAL), "at least 10ms", source);
+        }
+        if (retryInitial().isZero() || retryMax().compareTo(retryInitial()) < 0) {
+            throw ConfigException.badValue(ConfigKeys.RELAY_RETRY_INITIAL, get(ConfigKeys.RELAY_RETRY_INITIAL),
+                    "more than 0 and at most " + ConfigKeys.RELAY_RETRY_MAX, source);
+        }
         String host = get(ConfigKeys.HOSTNAME);
         if (!host.isEmpty()) {
             String problem = new ConfigKey(ConfigKeys.HOSTNAME, "", ConfigKey.Kind.HOSTNAME, List.of(), false, "").check(host);
@@ -437,5 +453,15 @@ public final class ServerConfig {
 
     public String logLevel() {
         return get(ConfigKeys.LOG_LEVEL).toUpperCase(Locale.ROOT);
+    }
+
+    // ---- outbound queue runner (appended)
+
+    public Duration relayPollInterval() {
+        return Values.parseDuration(get(ConfigKeys.RELAY_POLL_INTERVAL));
+    }
+
+    public Duration relayLease() {
+        return Values.parseDuration(get(ConfigKeys.RELAY_LEASE));
     }
 }

@@ -163,4 +163,13 @@ class ServerConfigTest {
         assertTrue(m.contains(value), m);
         assertTrue(m.contains(expected), m);
     }
+
+    @org.junit.jupiter.api.Test
+    void outboundLimitsAreChecked() {
+        for (String[] bad : new String[][] {{"relay.concurrency", "0"}, {"relay.concurrency-per-destination", "0"}, {"relay.lease", "500ms"},
+                {"relay.poll-interval", "0"}, {"relay.retry-initial", "0"}, {"relay.retry-initial", "2h"}}) {
+            ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ServerConfig.fromMap(java.util.Map.of(bad[0], bad[1])));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(bad[0]), e.getMessage());
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package io.mailserver.server;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +11,9 @@ import org.slf4j.LoggerFactory;
 
 import io.mailserver.config.ServerConfig;
 import io.mailserver.mta.SmtpService;
+import io.mailserver.mta.outbound.OutboundService;
+import io.mailserver.mta.smtp.SmtpContext;
+import io.mailserver.mta.smtp.SmtpSettings;
 import io.mailserver.pop3.Pop3Service;
 import io.mailserver.store.MailStore;
 import io.mailserver.store.jdbc.JdbcMailStore;
@@ -23,6 +27,7 @@ public final class MailServer implements AutoCloseable {
     private final List<AutoCloseable> services = new ArrayList<>();
     private boolean closed;
     private SmtpService smtp;
+    private OutboundService outbound;
     private Pop3Service pop3;
 
     private MailServer(ServerConfig config, MailStore store) {
@@ -46,10 +51,20 @@ public final class MailServer implements AutoCloseable {
     }
 
     private void startServices() throws IOException {
-        smtp = SmtpService.start(config, store);
+        // closed in reverse order: listeners first, then the queue runner (it still records outcomes), then the store
+        outbound = OutboundService.start(config, store);
+        services.add(() -> outbound.stop(config.shutdownGrace()));
+        SmtpContext context = new SmtpContext(SmtpSettings.from(config), store, Clock.systemDefaultZone());
+        outbound.attachTo(context);
+        smtp = SmtpService.start(config, context);
         services.add(() -> smtp.shutdown(config.shutdownGrace()));
         pop3 = Pop3Service.start(config, store);
         services.add(() -> pop3.shutdown(config.shutdownGrace()));
+    }
+
+    /** The outbound queue runner. */
+    public OutboundService outbound() {
+        return outbound;
     }
 
     /** The POP3 service. */

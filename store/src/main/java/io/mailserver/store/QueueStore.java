@@ -3,6 +3,7 @@ package io.mailserver.store;
 import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -13,6 +14,22 @@ import java.util.Optional;
 public interface QueueStore {
     /** Claims up to {@code max} due rows (QUEUED/DEFERRED with next attempt passed, or SENDING with an expired lease). */
     List<QueueEntry> claim(String runnerId, int max, Duration lease);
+
+    /**
+     * Like {@link #claim(String, int, Duration)}, but leaves out rows whose recipient domain (lower
+     * case, as {@link MailAddress#normalizedDomain()}) is in {@code skipDomains}: the queue runner
+     * skips destinations that already have enough work, so a slow one does not fill its window.
+     */
+    List<QueueEntry> claim(String runnerId, int max, Duration lease, Collection<String> skipDomains);
+
+    /** Extends the lease of rows this runner still holds (state SENDING, owner runnerId); returns how many it holds. */
+    int renewLease(String runnerId, Collection<Long> ids, Duration lease);
+
+    /** Gives claimed rows back unattempted (no attempt counted, due as before), e.g. at shutdown. */
+    void release(String runnerId, Collection<Long> ids);
+
+    /** Records that the delay notice for this row was sent; true only the first time (so it is sent once). */
+    boolean markDelayNoticeSent(long id);
 
     void markDelivered(long id, String reply);
 

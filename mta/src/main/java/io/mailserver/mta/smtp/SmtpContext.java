@@ -29,6 +29,7 @@ public final class SmtpContext {
     private final Map<Verb, CommandHandler> handlers = new EnumMap<>(Verb.class);
     private final List<SenderCheck> senderChecks = new CopyOnWriteArrayList<>();
     private final List<EhloKeywords> ehloKeywords = new CopyOnWriteArrayList<>();
+    private final List<Runnable> remoteQueuedListeners = new CopyOnWriteArrayList<>();
     private final RecipientResolver resolver;
     private final VerifyCommands verify;
     private volatile boolean shuttingDown;
@@ -94,6 +95,15 @@ public final class SmtpContext {
             out.addAll(k.keywords(session));
         }
         return out;
+    }
+
+    /** Called (on a handler thread; must not block) after a message with remote recipients was committed: the queue runner wakes up. */
+    public void addRemoteQueuedListener(Runnable listener) {
+        remoteQueuedListeners.add(listener);
+    }
+
+    void remoteQueued() {
+        remoteQueuedListeners.forEach(Runnable::run);
     }
 
     /** From now on, sessions finish the message they are receiving and then get 421 4.3.2. */

@@ -360,6 +360,9 @@ public final class SmtpProtocol {
             log.warn("{}: store failed, answered 451, nothing stored: {}", done.queueId(), e.getMessage());
             return Replies.LOCAL_ERROR;
         }
+        if (!remote.isEmpty()) {
+            context.remoteQueued();
+        }
         session.resetErrors();
         log.info("{}: accepted client={}, from={}, to={}, size={}, local={}, remote={}, tls={}", done.queueId(), session.clientForLog(),
                 finished.sender(), finished.recipients().stream().map(r -> r.path().toString()).collect(Collectors.joining(",")),

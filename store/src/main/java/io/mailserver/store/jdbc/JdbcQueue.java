@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -39,6 +40,16 @@ final class JdbcQueue implements QueueStore {
 
     @Override
     public List<QueueEntry> claim(String runnerId, int max, Duration lease) {
+        return claim(runnerId, max, lease, List.of());
+    }
+
+    /**
+     * The domain filter compares the part after the last '@' in lower case (REGEXP_REPLACE means the
+     * same on H2 and PostgreSQL). A recipient it misjudges (a trailing dot) is merely claimed early.
+     */
+    @Override
+    public List<QueueEntry> claim(String runnerId, int max, Duration lease, Collection<String> skipDomains) {
+        List<String> skip = List.copyOf(skipDomains);
         if (max <= 0) {
             return List.of();
         }
@@ -46,11 +57,17 @@ final class JdbcQueue implements QueueStore {
         Instant leaseUntil = now.plus(lease);
         return db.transaction("claiming queue rows", c -> {
             List<Long> candidates = new ArrayList<>();
+            String notBusy = skip.isEmpty() ? ""
+                    : " AND LOWER(REGEXP_REPLACE(recipient, '^.*@', '')) NOT IN (" + Database.placeholders(skip.size()) + ")";
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT id FROM outbound_queue WHERE " + DUE + " ORDER BY next_attempt_at, id FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED")) {
+                    "SELECT id FROM outbound_queue WHERE " + DUE + notBusy + " ORDER BY next_attempt_at, id FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED")) {
                 Database.setInstant(ps, 1, now);
                 Database.setInstant(ps, 2, now);
-                ps.setInt(3, max);
+                int p = 3;
+                for (String domain : skip) {
+                    ps.setString(p++, domain);
+                }
+                ps.setInt(p, max);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         candidates.add(rs.getLong(1));
@@ -75,6 +92,58 @@ final class JdbcQueue implements QueueStore {
             }
             return claimed;
         });
+    }
+
+    @Override
+    public int renewLease(String runnerId, Collection<Long> ids, Duration lease) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        Instant until = Database.now().plus(lease);
+        return db.transaction("renewing queue leases", c -> {
+            int kept = 0;
+            for (List<Long> batch : Database.batches(ids, 500)) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE outbound_queue SET lease_until = ? WHERE state = 'SENDING' AND claimed_by = ?"
+                        + " AND id IN (" + Database.placeholders(batch.size()) + ")")) {
+                    Database.setInstant(ps, 1, until);
+                    ps.setString(2, runnerId);
+                    int p = 3;
+                    for (long id : batch) {
+                        ps.setLong(p++, id);
+                    }
+                    kept += ps.executeUpdate();
+                }
+            }
+            return kept;
+        });
+    }
+
+    @Override
+    public void release(String runnerId, Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        db.write("giving back claimed queue rows", c -> {
+            for (List<Long> batch : Database.batches(ids, 500)) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE outbound_queue SET state = CASE WHEN attempts = 0 THEN 'QUEUED' ELSE 'DEFERRED' END,"
+                        + " claimed_by = NULL, lease_until = NULL WHERE state = 'SENDING' AND claimed_by = ? AND id IN ("
+                        + Database.placeholders(batch.size()) + ")")) {
+                    ps.setString(1, runnerId);
+                    int p = 2;
+                    for (long id : batch) {
+                        ps.setLong(p++, id);
+                    }
+                    ps.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public boolean markDelayNoticeSent(long id) {
+        return db.write("recording the delay notice of queue row " + id,
+                c -> Accounts.update(c, "UPDATE outbound_queue SET delay_notice_sent = TRUE WHERE id = ? AND delay_notice_sent = FALSE", id) == 1);
     }
 
     @Override

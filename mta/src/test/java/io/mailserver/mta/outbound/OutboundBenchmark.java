@@ -1,0 +1,69 @@
+package io.mailserver.mta.outbound;
+
+import io.mailserver.config.ServerConfig;
+import io.mailserver.mta.outbound.testing.PeerSmtpServer;
+import io.mailserver.mta.outbound.testing.Queueing;
+import io.mailserver.mta.outbound.testing.StaticDns;
+import io.mailserver.store.PasswordHasher;
+import io.mailserver.store.QueueEntry;
+import io.mailserver.store.jdbc.JdbcMailStore;
+import io.mailserver.testkit.PostgresCluster;
+import io.mailserver.testkit.TestFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Not a test: measures messages per second relayed from the queue to a local sink (the scripted
+ * peer, answering 250 at once) with 20 concurrent deliveries. The queue is filled first, then the
+ * runner is started and timed until every row is DELIVERED.
+ *
+ * <p>Arguments: [messages (default 5000)] [h2|pg (default h2)] [message size in bytes (default 4096)]
+ */
+public final class OutboundBenchmark {
+    private OutboundBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int messages = args.length > 0 ? Integer.parseInt(args[0]) : 5000;
+        boolean pg = args.length > 1 && args[1].equals("pg");
+        int size = args.length > 2 ? Integer.parseInt(args[2]) : 4096;
+        Path dir = Files.createTempDirectory("outbound-bench-");
+        String url = pg ? PostgresCluster.shared().createDatabase() : JdbcMailStore.defaultUrl(dir);
+        String user = pg ? PostgresCluster.shared().user() : "mail";
+        String password = pg ? PostgresCluster.shared().password() : "";
+        StringBuilder body = new StringBuilder(Queueing.message("bench"));
+        while (body.length() < size) {
+            body.append("The quick brown fox jumps over the lazy dog. 0123456789 abcdefghijklmnopqrstuvwxyz\r\n");
+        }
+        try (PeerSmtpServer sink = new PeerSmtpServer(); JdbcMailStore store = JdbcMailStore.open(url, user, password, 32, dir, new PasswordHasher(1_000))) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < messages; i++) {
+                Queueing.enqueue(store, "bench@local.test", "B" + i, body.toString(), "r" + i + "@remote.test");
+            }
+            double fill = (System.nanoTime() - t0) / 1e9;
+            ServerConfig config = ServerConfig.fromMap(Map.of("server.hostname", "bench.test", "relay.routes", "remote.test -> [127.0.0.1]:" + sink.port(),
+                    "relay.concurrency", "20", "relay.concurrency-per-destination", "20", "relay.poll-interval", "100ms"));
+            long t1 = System.nanoTime();
+            OutboundService service = OutboundService.start(config, store, OutboundService.Options.defaults().withDns(new StaticDns()));
+            try {
+                // watch the sink (cheap), then confirm in the store that every row is marked
+                while (sink.messages.size() < messages) {
+                    Thread.sleep(10);
+                }
+                while (store.queue().list().stream().anyMatch(r -> r.state() != QueueEntry.State.DELIVERED)) {
+                    Thread.sleep(10);
+                }
+            } finally {
+                service.stop(Duration.ofSeconds(5));
+            }
+            double secs = (System.nanoTime() - t1) / 1e9;
+            System.out.printf(Locale.ROOT, "store=%s messages=%d size=%dB queued in %.1fs; relayed in %.2fs: %.0f messages/s (sink connections: %d, received: %d)%n",
+                    pg ? "postgresql" : "h2", messages, body.length(), fill, secs, messages / secs, sink.connections(), sink.messages.size());
+        } finally {
+            TestFiles.deleteTree(dir);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.mailserver.mta.outbound;
+
+import io.mailserver.config.ServerConfig;
+import io.mailserver.mta.outbound.client.SmtpTimeouts;
+import io.mailserver.mta.outbound.testing.StaticDns;
+import io.mailserver.store.PasswordHasher;
+import io.mailserver.store.jdbc.JdbcMailStore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/** A queue runner in its own JVM, for the kill -9 test: args are the data directory and the sink's port. */
+public final class RunnerChild {
+    private RunnerChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        int port = Integer.parseInt(args[1]);
+        JdbcMailStore store = JdbcMailStore.open(JdbcMailStore.defaultUrl(dir), "mail", "", 8, dir, new PasswordHasher(1_000));
+        ServerConfig config = ServerConfig.fromMap(Map.of("server.hostname", "child.test", "relay.routes", "remote.test -> [127.0.0.1]:" + port,
+                "relay.poll-interval", "100ms", "relay.lease", "2s", "relay.concurrency", "4", "relay.concurrency-per-destination", "4"));
+        OutboundService.start(config, store, OutboundService.Options.defaults().withDns(new StaticDns()).withRunnerId("child")
+                .withTimeouts(SmtpTimeouts.uniform(Duration.ofSeconds(2), Duration.ofMinutes(5))));
+        System.out.println("READY");
+        System.out.flush();
+        Thread.sleep(Long.MAX_VALUE);
+    }
+}
