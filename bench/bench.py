@@ -203,6 +203,7 @@ def bench_pop3(srv, cfg):
 def bench_idle(srv, cfg):
     n = cfg.idle_count
     roots = srv.root_pids()
+    rss_before, pss_before, _ = procmem.snapshot(roots)
     greeted, failed, socks, last = clients.open_idle('127.0.0.1', srv.smtp_port, n,
                                                      cfg.idle_window, IDLE_SOURCES)
     try:
@@ -213,7 +214,8 @@ def bench_idle(srv, cfg):
         f'(last greeting after {last:.1f} s), {failed} refused or failed, '
         f'{len(socks) - greeted - failed} never answered')
     settle(srv)
-    return {'idle.greeted': greeted, 'idle.rss': rss, 'idle.pss': pss}
+    return {'idle.greeted': greeted, 'idle.rss_before': rss_before, 'idle.rss': rss,
+            'idle.pss_before': pss_before, 'idle.pss': pss}
 
 
 def settle(srv, limit=120):
@@ -306,8 +308,10 @@ def rows(cfg):
         ('pop3.10.mbs', 'POP3 retrieve, 10 clients', 'MB/s', True, None, ''),
         ('idle.greeted', f'Idle SMTP conns greeted in {cfg.idle_window:g} s (of {cfg.idle_count})',
          'conns', True, None, f'all {cfg.idle_count}'),
-        ('idle.rss', 'Idle conns: server RSS (sum)', 'MiB', False, None, '< 1024 MiB'),
-        ('idle.pss', 'Idle conns: server PSS', 'MiB', False, None, ''),
+        ('idle.rss_before', 'Idle conns: server RSS (sum) before', 'MiB', False, None, ''),
+        ('idle.rss', 'Idle conns: server RSS (sum) with them open', 'MiB', False, None, '< 1024 MiB'),
+        ('idle.pss_before', 'Idle conns: server PSS before', 'MiB', False, None, ''),
+        ('idle.pss', 'Idle conns: server PSS with them open', 'MiB', False, None, ''),
         ('large.in', f'Large message {cfg.large_size / 1e6:g} MB: SMTP in', 's', False, 1.5,
          '<= 1.5x Postfix'),
         ('large.out', f'Large message {cfg.large_size / 1e6:g} MB: POP3 out', 's', False, 1.5,
