@@ -117,12 +117,15 @@ def port_free(port):
 def bench_accept(srv, cfg, sessions):
     n = cfg.accept_count
     empty_maildrop(srv, 'acc')
+    c0 = procmem.cpu_seconds(srv.root_pids())
     t0, t1 = smtp_source(srv.smtp_port, sessions, n, f'acc@{DOMAIN}', 'sender@client.test',
                          keep_connection=cfg.keep_connection)
     t2 = wait_count(srv, 'acc', n, t1 + 60 + n / 10)
+    c2 = procmem.cpu_seconds(srv.root_pids())
     empty_maildrop(srv, 'acc')
     return {f'accept.{sessions}.accepted': n / (t1 - t0),
-            f'accept.{sessions}.delivered': n / (t2 - t0)}
+            f'accept.{sessions}.delivered': n / (t2 - t0),
+            f'accept.{sessions}.cpu': (c2 - c0) * 1000 / n}
 
 
 class Sink:
@@ -155,16 +158,19 @@ def bench_relay(srv, cfg, sessions):
     sink = Sink(cfg.work, srv.sink_port, n)
     try:
         wait_port(srv.sink_port)
+        c0 = procmem.cpu_seconds(srv.root_pids())
         t0, t1 = smtp_source(srv.smtp_port, sessions, n, 'rcpt@remote.test', f'sender@{DOMAIN}',
                              keep_connection=cfg.keep_connection)
         t2 = sink.wait(t1 + 120 + n / 10)
+        c2 = procmem.cpu_seconds(srv.root_pids())
         if t2 is None:
             raise BenchError(f'the sink did not receive all {n} messages within '
                              f'{120 + n / 10:.0f}s after the last 250')
     finally:
         sink.stop()
     return {f'relay.{sessions}.accepted': n / (t1 - t0),
-            f'relay.{sessions}.relayed': n / (t2 - t0)}
+            f'relay.{sessions}.relayed': n / (t2 - t0),
+            f'relay.{sessions}.cpu': (c2 - c0) * 1000 / n}
 
 
 def bench_pop3(srv, cfg):
@@ -177,14 +183,18 @@ def bench_pop3(srv, cfg):
     for u in POP_USERS_10 + [POP_USER_1]:
         wait_count(srv, u, n, t1 + 120 + n * 11 / 20)
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    s0 = procmem.cpu_seconds(srv.root_pids())
     msgs, octets, secs = clients.retrieve_all('127.0.0.1', srv.pop3_port,
                                               f'{POP_USER_1}@{DOMAIN}', PASSWORD)
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     log(f'  1 client: {secs:.2f} s wall, client CPU {cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime:.2f} s')
     if msgs != n:
         raise BenchError(f'1 client retrieved {msgs} of {n}')
-    result = {'pop3.1.msgs': n / secs, 'pop3.1.mbs': octets / secs / 1e6}
+    s1 = procmem.cpu_seconds(srv.root_pids())
+    result = {'pop3.1.msgs': n / secs, 'pop3.1.mbs': octets / secs / 1e6,
+              'pop3.1.cpu': (s1 - s0) * 1000 / n}
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    s0 = procmem.cpu_seconds(srv.root_pids())
     msgs, octets, secs = clients.retrieve_parallel('127.0.0.1', srv.pop3_port,
                                                    [f'{u}@{DOMAIN}' for u in POP_USERS_10],
                                                    PASSWORD)
@@ -192,7 +202,9 @@ def bench_pop3(srv, cfg):
     log(f'  10 clients: {secs:.2f} s wall, clients CPU {cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime:.2f} s')
     if msgs != 10 * n:
         raise BenchError(f'10 clients retrieved {msgs} of {10 * n}')
-    result.update({'pop3.10.msgs': msgs / secs, 'pop3.10.mbs': octets / secs / 1e6})
+    s1 = procmem.cpu_seconds(srv.root_pids())
+    result.update({'pop3.10.msgs': msgs / secs, 'pop3.10.mbs': octets / secs / 1e6,
+                   'pop3.10.cpu': (s1 - s0) * 1000 / msgs})
     for u in POP_USERS_10 + [POP_USER_1]:
         left = clients.stat('127.0.0.1', srv.pop3_port, f'{u}@{DOMAIN}', PASSWORD)
         if left:
@@ -296,16 +308,22 @@ def rows(cfg):
                     True, tgt, '>= 2x (aim 4x)' if tgt else ''))
         out.append((f'accept.{s}.delivered', f'SMTP accept, {s} sess: all in mailbox', 'msg/s',
                     True, tgt, '>= 2x (aim 4x)' if tgt else ''))
+        out.append((f'accept.{s}.cpu', f'SMTP accept, {s} sess: server CPU per message', 'ms',
+                    False, None, ''))
     for s in cfg.sessions:
         out.append((f'relay.{s}.accepted', f'SMTP relay, {s} sess: until last 250', 'msg/s',
                     True, None, ''))
         out.append((f'relay.{s}.relayed', f'SMTP relay, {s} sess: all at the sink', 'msg/s',
                     True, None, ''))
+        out.append((f'relay.{s}.cpu', f'SMTP relay, {s} sess: server CPU per message', 'ms',
+                    False, None, ''))
     out += [
         ('pop3.1.msgs', 'POP3 retrieve, 1 client', 'msg/s', True, 1.0, '>= 1x'),
         ('pop3.1.mbs', 'POP3 retrieve, 1 client', 'MB/s', True, None, ''),
+        ('pop3.1.cpu', 'POP3 retrieve, 1 client: server CPU per message', 'ms', False, None, ''),
         ('pop3.10.msgs', 'POP3 retrieve, 10 clients', 'msg/s', True, 1.0, '>= 1x'),
         ('pop3.10.mbs', 'POP3 retrieve, 10 clients', 'MB/s', True, None, ''),
+        ('pop3.10.cpu', 'POP3 retrieve, 10 clients: server CPU per message', 'ms', False, None, ''),
         ('idle.greeted', f'Idle SMTP conns greeted in {cfg.idle_window:g} s (of {cfg.idle_count})',
          'conns', True, None, f'all {cfg.idle_count}'),
         ('idle.rss_before', 'Idle conns: server RSS (sum) before', 'MiB', False, None, ''),

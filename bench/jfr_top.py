@@ -45,6 +45,38 @@ def duration_ms(event):
     return total * 1000
 
 
+COMPONENTS = [
+    ('org.h2.', 'H2 database'),
+    ('com.zaxxer.hikari.', 'connection pool'),
+    ('com.sun.crypto.provider.PBKDF2', 'password hashing (PBKDF2)'),
+    ('io.mailserver.store.PasswordHasher', 'password hashing (PBKDF2)'),
+    ('sun.security.', 'crypto (SHA, TLS)'),
+    ('javax.net.ssl.', 'crypto (SHA, TLS)'),
+    ('ch.qos.logback.', 'logging'),
+    ('org.slf4j.', 'logging'),
+    ('org.apache.mina.', 'MINA network layer'),
+    ('sun.nio.ch.', 'socket/file I/O'),
+    ('io.mailserver.', 'own code'),
+]
+
+
+def component(stack):
+    """The component a sample belongs to: the innermost (top) frame of a known package, scanning
+    outwards, so time in JDK collections called by H2 counts as H2."""
+    if any(f.startswith(('io.mailserver.store.PasswordHasher', 'com.sun.crypto.provider.PBKDF2'))
+           for f in stack):
+        return 'password hashing (PBKDF2)'
+    for f in stack:
+        for prefix, name in COMPONENTS:
+            if f.startswith(prefix):
+                return name
+    return 'JDK/other'
+
+
+IDLE = ('java.util.concurrent.', 'jdk.internal.misc.', 'java.lang.Thread.', 'java.lang.Object.wait',
+        'org.apache.mina.filter.executor.')
+
+
 def first_own(stack, prefix):
     for f in stack:
         if f.startswith(prefix):
@@ -69,6 +101,11 @@ def main():
 
     cpu = by_type['jdk.ExecutionSample']
     print(f'CPU samples: {len(cpu)}')
+    comp = collections.Counter(component(frames(e)) for e in cpu)
+    print('CPU by component (where the sampled thread was, innermost known frame):')
+    for name, n in comp.most_common():
+        print(f'  {100 * n / max(1, len(cpu)):5.1f}%  {name}')
+    print('CPU, self, by method:')
     self_count = collections.Counter(frames(e)[0] for e in cpu if frames(e))
     for name, n in self_count.most_common(a.top):
         print(f'  {100 * n / max(1, len(cpu)):5.1f}%  {name}')
@@ -90,7 +127,11 @@ def main():
         evs = by_type[kind]
         total = collections.Counter()
         for e in evs:
-            total[first_own(frames(e), a.prefix)] += duration_ms(e)
+            st = frames(e)
+            # a pool thread waiting for work is idle, not blocked: skip stacks with no own frame
+            if kind == 'jdk.ThreadPark' and not any(f.startswith(a.prefix) for f in st):
+                continue
+            total[first_own(st, a.prefix)] += duration_ms(e)
         print(f'{kind}: {len(evs)} events over threshold, {sum(total.values()):.0f} ms in all:')
         for name, ms in total.most_common(min(10, a.top)):
             print(f'  {ms:9.0f} ms  {name}')

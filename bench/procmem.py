@@ -135,3 +135,22 @@ def java_heap_after_gc_mib(java_pid):
     """Live heap: force a full GC with jcmd, then read the used heap."""
     subprocess.run(['jcmd', str(java_pid), 'GC.run'], capture_output=True, timeout=60)
     return java_heap_used_mib(java_pid)
+
+
+_TICK = os.sysconf('SC_CLK_TCK')
+
+
+def cpu_seconds(roots):
+    """CPU time (user + system) of the whole tree so far, including children it has reaped
+    (Postfix's and Dovecot's masters reap their exited workers, so those count too)."""
+    total = 0
+    for pid in tree(roots):
+        try:
+            with open(f'/proc/{pid}/stat', 'rb') as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b')') + 2:].split()
+        # fields from state (index 0): utime 11, stime 12, cutime 13, cstime 14
+        total += sum(int(x) for x in fields[11:15])
+    return total / _TICK
