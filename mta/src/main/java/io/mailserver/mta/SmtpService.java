@@ -20,7 +20,11 @@ import io.mailserver.mta.smtp.Replies;
 import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.mta.smtp.SmtpSettings;
 import io.mailserver.mta.smtp.mina.SmtpIoHandler;
+import io.mailserver.mta.smtp.SmtpSecurity;
 import io.mailserver.net.Listener;
+import io.mailserver.net.LoginThrottle;
+import io.mailserver.net.tls.ServerTls;
+import io.mailserver.net.tls.StartTls;
 import io.mailserver.store.MailStore;
 
 /**
@@ -42,11 +46,16 @@ public final class SmtpService implements AutoCloseable {
     private final List<Listener> listeners = new ArrayList<>();
     private final List<SmtpIoHandler> handlers = new ArrayList<>();
     private Listener mx;
+    private Listener submission;
+    private Listener smtps;
+    /** STARTTLS for the plain listeners; null when the service runs without TLS. */
+    private final StartTls startTls;
     private volatile boolean stopped;
 
-    private SmtpService(ServerConfig config, SmtpContext context) {
+    private SmtpService(ServerConfig config, SmtpContext context, StartTls startTls) {
         this.config = config;
         this.context = context;
+        this.startTls = startTls;
     }
 
     /** Starts the MX listener (if {@code smtp.listen} is set). */
@@ -56,10 +65,41 @@ public final class SmtpService implements AutoCloseable {
 
     /** Starts with a prepared context (tests use it to tune settings such as the error delay). */
     public static SmtpService start(ServerConfig config, SmtpContext context) throws IOException {
-        SmtpService service = new SmtpService(config, context);
+        SmtpService service = new SmtpService(config, context, null);
         Optional<HostPort> address = config.smtpListen();
         if (address.isPresent()) {
             service.mx = service.addListener("smtp", ListenerProfile.MX, address.get(), null);
+        }
+        return service;
+    }
+
+    /**
+     * The whole inbound SMTP side with TLS and AUTH: MX on {@code smtp.listen} and submission (RFC 6409: AUTH
+     * before MAIL) on {@code submission.listen}, both offering STARTTLS, and submission over implicit TLS
+     * (RFC 8314) on {@code smtps.listen}. {@code throttle} counts failed logins per client address; share it with
+     * POP3.
+     */
+    public static SmtpService start(ServerConfig config, MailStore store, ServerTls tls, LoginThrottle throttle) throws IOException {
+        return start(config, new SmtpContext(SmtpSettings.from(config), store, Clock.systemDefaultZone()), tls, throttle);
+    }
+
+    /** As above with a prepared context (tests use it to tune settings such as the error delay). */
+    public static SmtpService start(ServerConfig config, SmtpContext context, ServerTls tls, LoginThrottle throttle) throws IOException {
+        SmtpSecurity.install(context, true, throttle);
+        SmtpService service = new SmtpService(config, context, new StartTls(tls));
+        try {
+            if (config.smtpListen().isPresent()) {
+                service.mx = service.addListener("smtp", ListenerProfile.MX, config.smtpListen().get(), null);
+            }
+            if (config.submissionListen().isPresent()) {
+                service.submission = service.addListener("submission", ListenerProfile.SUBMISSION, config.submissionListen().get(), null);
+            }
+            if (config.smtpsListen().isPresent()) {
+                service.smtps = service.addListener("smtps", ListenerProfile.SUBMISSION, config.smtpsListen().get(), tls.newFilter());
+            }
+        } catch (IOException | RuntimeException e) {
+            service.shutdown(Duration.ZERO);
+            throw e;
         }
         return service;
     }
@@ -69,7 +109,7 @@ public final class SmtpService implements AutoCloseable {
      */
     public synchronized Listener addListener(String name, ListenerProfile profile, HostPort address, IoFilter implicitTls) throws IOException {
         SmtpIoHandler handler = new SmtpIoHandler(context, profile, config::isTrusted, config.smtpTimeout(), config.smtpDataTimeout(),
-                config.smtpGreetPause());
+                config.smtpGreetPause(), implicitTls == null ? startTls : null);
         String host = context.settings().hostname();
         Listener.Options options = new Listener.Options(name, address, config.maxConnections(), config.maxConnectionsPerIp(),
                 config::isTrusted, perAddress -> Replies.tooManyConnections(host, perAddress).toWire(),
@@ -96,6 +136,22 @@ public final class SmtpService implements AutoCloseable {
             throw new IllegalStateException("the MX listener is off (smtp.listen is empty)");
         }
         return mx.port();
+    }
+
+    /** The submission listener's bound port (STARTTLS, AUTH required). */
+    public int submissionPort() {
+        if (submission == null) {
+            throw new IllegalStateException("the submission listener is off (submission.listen is empty, or no TLS)");
+        }
+        return submission.port();
+    }
+
+    /** The implicit-TLS submission listener's bound port. */
+    public int smtpsPort() {
+        if (smtps == null) {
+            throw new IllegalStateException("the SMTPS listener is off (smtps.listen is empty, or no TLS)");
+        }
+        return smtps.port();
     }
 
     public boolean isTrusted(InetAddress address) {

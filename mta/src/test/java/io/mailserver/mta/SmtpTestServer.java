@@ -13,6 +13,8 @@ import java.util.Optional;
 import io.mailserver.config.ServerConfig;
 import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.mta.smtp.SmtpSettings;
+import io.mailserver.net.LoginThrottle;
+import io.mailserver.net.tls.ServerTls;
 import io.mailserver.store.MailAddress;
 import io.mailserver.store.MailStore;
 import io.mailserver.store.MaildropEntry;
@@ -30,6 +32,8 @@ final class SmtpTestServer implements AutoCloseable {
     final SmtpService service;
     final User alice;
     final User bob;
+    /** The server's certificate when started with {@link #startSecure}, else null. */
+    ServerTls tls;
 
     private SmtpTestServer(TempStore temp, ServerConfig config, SmtpService service, User alice, User bob) {
         this.temp = temp;
@@ -37,6 +41,19 @@ final class SmtpTestServer implements AutoCloseable {
         this.service = service;
         this.alice = alice;
         this.bob = bob;
+    }
+
+    /**
+     * With TLS and AUTH: MX, submission and SMTPS on ephemeral ports, host name {@code localhost} so that the
+     * self-signed certificate made in the data directory verifies by name; passwords are "pw".
+     */
+    static SmtpTestServer startSecure(Map<String, String> overrides) {
+        Map<String, String> keys = new HashMap<>(overrides);
+        keys.putIfAbsent("server.hostname", "localhost");
+        keys.putIfAbsent("submission.listen", "127.0.0.1:0");
+        keys.putIfAbsent("smtps.listen", "127.0.0.1:0");
+        keys.put("test.secure", "true");
+        return start(keys);
     }
 
     static SmtpTestServer start() {
@@ -56,12 +73,20 @@ final class SmtpTestServer implements AutoCloseable {
                     MailAddress.parse("bob@example.test"), MailAddress.parse("carol@remote.test")));
             Map<String, String> keys = new HashMap<>(overrides);
             String delay = keys.remove("test.error-delay");
+            boolean secure = keys.remove("test.secure") != null;
             keys.putIfAbsent("smtp.listen", "127.0.0.1:0");
             keys.putIfAbsent("server.hostname", "mx.example.test");
             ServerConfig config = temp.config().with(keys);
             SmtpSettings settings = SmtpSettings.from(config).withErrorDelay(delay == null ? Duration.ZERO : Duration.parse(delay));
-            SmtpService service = SmtpService.start(config, new SmtpContext(settings, store, Clock.systemDefaultZone()));
-            return new SmtpTestServer(temp, config, service, alice, bob);
+            SmtpContext context = new SmtpContext(settings, store, Clock.systemDefaultZone());
+            if (!secure) {
+                return new SmtpTestServer(temp, config, SmtpService.start(config, context), alice, bob);
+            }
+            ServerTls tls = ServerTls.fromConfig(config);
+            LoginThrottle throttle = new LoginThrottle(config.maxAuthFailures(), LoginThrottle.DEFAULT_WINDOW, Clock.systemUTC());
+            SmtpTestServer server = new SmtpTestServer(temp, config, SmtpService.start(config, context, tls, throttle), alice, bob);
+            server.tls = tls;
+            return server;
         } catch (IOException e) {
             temp.close();
             throw new UncheckedIOException(e);

@@ -12,6 +12,7 @@ import org.apache.mina.core.filterchain.DefaultIoFilterChainBuilder;
 import org.apache.mina.core.filterchain.IoFilter;
 import org.apache.mina.core.service.IoHandler;
 import org.apache.mina.core.session.IdleStatus;
+import org.apache.mina.core.session.IoSession;
 import org.apache.mina.filter.codec.ProtocolCodecFilter;
 import org.apache.mina.filter.executor.ExecutorFilter;
 import org.apache.mina.filter.executor.OrderedThreadPoolExecutor;
@@ -20,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.config.HostPort;
+import io.mailserver.net.tls.StartTlsGuard;
 
 /**
  * A MINA TCP listener set up the way DESIGN.md contract 5 asks: listen backlog 1024, TCP_NODELAY,
@@ -28,7 +30,10 @@ import io.mailserver.config.HostPort;
  * session's events stay in order; a session whose queued input passes 1 MiB stops being read until
  * its handler catches up ({@link ReadThrottle}), so a fast upload cannot fill the heap.
  *
- * <p>Filter chain: [tls (implicit TLS only)] → limits → codec → [protocol filters] → executor → handler.
+ * <p>Filter chain: [tls (implicit TLS, or added by STARTTLS)] → limits → starttls-gate → codec → [protocol
+ * filters] → executor → starttls-fence → handler. The gate and the fence keep plaintext pipelined after
+ * STARTTLS/STLS out of the protocol ({@link StartTlsGuard}); on a session that never upgrades they only pass
+ * events on.
  */
 public final class Listener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Listener.class);
@@ -39,10 +44,12 @@ public final class Listener implements AutoCloseable {
                           Duration idleTimeout, int lineFragmentSize, int handlerThreads, IoFilter implicitTls) {
     }
 
-    public static final String TLS_FILTER = "tls";
+    public static final String TLS_FILTER = io.mailserver.net.tls.StartTls.FILTER_NAME;
     public static final String LIMIT_FILTER = "limits";
     public static final String CODEC_FILTER = "codec";
     public static final String EXECUTOR_FILTER = "executor";
+    public static final String STARTTLS_GATE_FILTER = "starttls-gate";
+    public static final String STARTTLS_FENCE_FILTER = "starttls-fence";
 
     /** Input of one session waiting for its handler beyond which reading pauses (see {@link ReadThrottle}). */
     static final long READ_HIGH_WATER = 1024 * 1024;
@@ -91,10 +98,14 @@ public final class Listener implements AutoCloseable {
         if (o.implicitTls() != null) {
             chain.addLast(TLS_FILTER, o.implicitTls());
         }
+        LineDecoder decoder = new LineDecoder(o.lineFragmentSize());
+        StartTlsGuard guard = new StartTlsGuard(decoder);
         chain.addLast(LIMIT_FILTER, limits);
-        chain.addLast(CODEC_FILTER, new ProtocolCodecFilter(new ReplyEncoder(), new LineDecoder(o.lineFragmentSize())));
+        chain.addLast(STARTTLS_GATE_FILTER, guard.gate());
+        chain.addLast(CODEC_FILTER, new ProtocolCodecFilter(new ReplyEncoder(), decoder));
         ioThreadFilters.forEach(chain::addLast);
         chain.addLast(EXECUTOR_FILTER, new ExecutorFilter(executor));
+        chain.addLast(STARTTLS_FENCE_FILTER, guard.fence());
         acceptor.setHandler(handler);
         InetSocketAddress bindTo = o.address().toSocketAddress();
         try {
@@ -107,6 +118,16 @@ public final class Listener implements AutoCloseable {
         Listener listener = new Listener(o.name(), acceptor, executor, limits);
         log.info("{} listening on {}", o.name(), listener.localAddress());
         return listener;
+    }
+
+    /**
+     * Hands {@code message} (not client input: e.g. a shutdown signal) to the session's handler, in order with
+     * the lines already decoded. Unlike {@code fireMessageReceived} it skips the TLS filter, which takes only
+     * bytes, and the codec. Works on sessions of any {@link Listener}.
+     */
+    public static void signal(IoSession session, Object message) {
+        StartTlsGuard.of(session).ifPresentOrElse(guard -> guard.inject(session, message),
+                () -> session.getFilterChain().fireMessageReceived(message));
     }
 
     public InetSocketAddress localAddress() {

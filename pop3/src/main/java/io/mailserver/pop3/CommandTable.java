@@ -92,6 +92,15 @@ public final class CommandTable {
         return new CommandTable(entries, caps);
     }
 
+    /** A copy in which the CAPA line {@code line} is shown only when {@code when} holds. */
+    public CommandTable withCapabilityShownWhen(String line, Predicate<Pop3Session> when) {
+        List<Capability> caps = new ArrayList<>();
+        for (Capability c : capabilities) {
+            caps.add(c.line().equals(line) ? new Capability(line, when) : c);
+        }
+        return new CommandTable(entries, caps);
+    }
+
     public Optional<Entry> find(String verb) {
         return Optional.ofNullable(entries.get(verb));
     }

@@ -10,9 +10,22 @@ import java.util.List;
  * the terminating {@code CRLF.CRLF}); the transport must close the body on every path.
  *
  * <p>{@code delay} postpones the reply (failed logins are slowed); {@code close} ends the connection after
- * the reply; {@code countsAsError} marks a client mistake for the per-session error limit.
+ * the reply; {@code countsAsError} marks a client mistake for the per-session error limit; {@code startTls}
+ * asks the transport to switch to TLS after this reply (STLS).
  */
-public record Pop3Reply(String text, MessageBody body, Duration delay, boolean close, boolean countsAsError) {
+public record Pop3Reply(String text, MessageBody body, Duration delay, boolean close, boolean countsAsError, boolean startTls) {
+
+    public Pop3Reply(String text, MessageBody body, Duration delay, boolean close, boolean countsAsError) {
+        this(text, body, delay, close, countsAsError, false);
+    }
+
+    /**
+     * STLS accepted (RFC 2595 4): the transport sends this {@code +OK} in plaintext, then switches to TLS and drops
+     * whatever the client sent after the command.
+     */
+    public static Pop3Reply startTls(String text) {
+        return new Pop3Reply("+OK " + text + CRLF, null, Duration.ZERO, false, false, true);
+    }
 
     /** No reply at all (a fragment of an over-long line, or input after the session ended). */
     public static final Pop3Reply NONE = new Pop3Reply("", null, Duration.ZERO, false, false);

@@ -21,14 +21,16 @@ import org.slf4j.LoggerFactory;
 import io.mailserver.config.HostPort;
 import io.mailserver.config.ServerConfig;
 import io.mailserver.net.Listener;
+import io.mailserver.net.LoginThrottle;
+import io.mailserver.net.tls.ServerTls;
+import io.mailserver.net.tls.StartTls;
 import io.mailserver.pop3.mina.Pop3IoHandler;
 import io.mailserver.store.MailStore;
 
 /**
  * The POP3 service as the launcher sees it: starts the listener on {@code pop3.listen}, keeps the
- * maildrop locks of live sessions fresh, and shuts down gently. Implicit TLS ({@code pop3s.listen}) and
- * STLS come with the TLS work: a second listener through {@link #startListener} with an
- * {@code SslFilter}, and an STLS entry added to the {@link CommandTable}.
+ * maildrop locks of live sessions fresh, and shuts down gently. With a certificate it also offers STLS there
+ * and implicit TLS on {@code pop3s.listen} ({@link Pop3Tls}).
  */
 public final class Pop3Service implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Pop3Service.class);
@@ -44,14 +46,15 @@ public final class Pop3Service implements AutoCloseable {
     private final ExecutorService worker;
     private final List<Listener> listeners = new ArrayList<>();
     private Listener plain;
+    private Listener implicitTls;
 
-    private Pop3Service(Pop3Context ctx) {
+    private Pop3Service(Pop3Context ctx, StartTls startTls) {
         this.ctx = ctx;
         this.timer = new ScheduledThreadPoolExecutor(1, daemon("pop3-timer"));
         this.worker = new ThreadPoolExecutor(WORKER_THREADS, WORKER_THREADS, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 daemon("pop3-worker"));
         ((ThreadPoolExecutor) worker).allowCoreThreadTimeOut(true);
-        this.handler = new Pop3IoHandler(ctx, worker, timer);
+        this.handler = new Pop3IoHandler(ctx, worker, timer, startTls);
     }
 
     public static Pop3Service start(ServerConfig config, MailStore store) {
@@ -60,11 +63,38 @@ public final class Pop3Service implements AutoCloseable {
 
     /** As {@link #start(ServerConfig, MailStore)} with explicit settings (tests shorten timers with them). */
     public static Pop3Service start(ServerConfig config, MailStore store, Pop3Settings settings) {
+        return start(config, store, settings, null);
+    }
+
+    /**
+     * POP3 with TLS: STLS on {@code pop3.listen} (RFC 2595) and implicit TLS on {@code pop3s.listen} (RFC 8314).
+     * Logins need TLS unless {@code tls.allow-plaintext-auth} is set.
+     */
+    public static Pop3Service start(ServerConfig config, MailStore store, ServerTls tls, LoginThrottle throttle) {
+        return start(config, store, Pop3Settings.from(config), tls, throttle);
+    }
+
+    public static Pop3Service start(ServerConfig config, MailStore store, Pop3Settings settings, ServerTls tls) {
+        return start(config, store, settings, tls, null);
+    }
+
+    /**
+     * {@code tls} may be null: then no STLS and no POP3S, and logins need {@code tls.allow-plaintext-auth}.
+     * {@code throttle} counts failed logins per address (share it with SMTP); null for one of this service's own.
+     */
+    public static Pop3Service start(ServerConfig config, MailStore store, Pop3Settings settings, ServerTls tls, LoginThrottle throttle) {
         Pop3Context ctx = Pop3Context.create(settings, store.users(), store.maildrops(), Clock.systemUTC());
-        Pop3Service service = new Pop3Service(ctx);
+        if (throttle != null) {
+            ctx = ctx.withThrottle(throttle);
+        }
+        ctx = ctx.withCommands(Pop3Tls.secure(ctx.commands(), tls != null, config.allowPlaintextAuth()));
+        Pop3Service service = new Pop3Service(ctx, tls == null ? null : new StartTls(tls));
         try {
             if (config.pop3Listen().isPresent()) {
                 service.plain = service.startListener("pop3", config.pop3Listen().get(), config, null);
+            }
+            if (tls != null && config.pop3sListen().isPresent()) {
+                service.implicitTls = service.startListener("pop3s", config.pop3sListen().get(), config, tls.newFilter());
             }
         } catch (IOException e) {
             service.shutdown(Duration.ZERO);
@@ -102,6 +132,14 @@ public final class Pop3Service implements AutoCloseable {
             throw new IllegalStateException("pop3.listen is empty: no POP3 listener");
         }
         return plain.port();
+    }
+
+    /** The port {@code pop3s.listen} is bound to. */
+    public int tlsPort() {
+        if (implicitTls == null) {
+            throw new IllegalStateException("no POP3S listener (pop3s.listen is empty, or no TLS)");
+        }
+        return implicitTls.port();
     }
 
     /** The plain listener, for tests that look at the filter chain. */

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.net.Line;
+import io.mailserver.net.tls.TlsInfo;
 import io.mailserver.store.MailAddress;
 import io.mailserver.store.MaildropStore;
 import io.mailserver.store.NotFoundException;
@@ -48,6 +49,8 @@ public final class Pop3Session {
 
     private boolean ended;
     private String endReason;
+    /** What the TLS handshake negotiated, or null on a plaintext connection. */
+    private TlsInfo tls;
 
     public Pop3Session(Pop3Context ctx, InetAddress remote) {
         this.ctx = ctx;
@@ -169,6 +172,25 @@ public final class Pop3Session {
 
     public SessionStats stats() {
         return stats;
+    }
+
+    /** True once the connection is encrypted (after STLS, or from the start on POP3S). */
+    public boolean tlsActive() {
+        return tls != null;
+    }
+
+    /** The TLS handshake completed: the transport tells the session what was negotiated. */
+    public void tlsEstablished(TlsInfo negotiated) {
+        if (tls == null) {
+            tls = negotiated;
+            log.info("pop3 TLS established with {}: {}", remote.getHostAddress(), negotiated);
+        }
+    }
+
+    /** STLS (RFC 2595 4): forget what the client said before (a USER name, a SASL exchange); it starts over under TLS. */
+    void resetForTls() {
+        pendingUser = null;
+        saslPending = false;
     }
 
     List<String> capabilities() {

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 
 import io.mailserver.config.ServerConfig;
+import io.mailserver.net.tls.ServerTls;
 import io.mailserver.store.Delivery;
 import io.mailserver.store.User;
 import io.mailserver.testkit.TempStore;
@@ -22,6 +23,8 @@ final class Pop3Fixture implements AutoCloseable {
     final TempStore temp;
     final Pop3Service pop3;
     final ServerConfig config;
+    /** The certificate, when started with {@link #startSecure}. */
+    ServerTls tls;
 
     private Pop3Fixture(TempStore temp, Pop3Service pop3, ServerConfig config) {
         this.temp = temp;
@@ -31,6 +34,15 @@ final class Pop3Fixture implements AutoCloseable {
 
     static Pop3Fixture start() {
         return start(Map.of(), s -> s);
+    }
+
+    /**
+     * With TLS: STLS on the plain port, POP3S on another, logins only under TLS, host name {@code localhost} so the
+     * self-signed certificate made in the data directory verifies by name.
+     */
+    static Pop3Fixture startSecure() {
+        return start(Map.of("server.hostname", "localhost", "pop3s.listen", "127.0.0.1:0", "tls.allow-plaintext-auth", "false",
+                "test.secure", "true"), s -> s);
     }
 
     static Pop3Fixture start(Map<String, String> extraConfig, UnaryOperator<Pop3Settings> tweak) {
@@ -43,11 +55,18 @@ final class Pop3Fixture implements AutoCloseable {
             keys.put("pop3.listen", "127.0.0.1:0");
             keys.put("tls.allow-plaintext-auth", "true");
             keys.putAll(extraConfig);
+            boolean secure = keys.remove("test.secure") != null;
             ServerConfig config = ServerConfig.fromMap(keys);
             // failed logins are slowed by 1 s in production; tests keep the shape with shorter delays
             Pop3Settings settings = tweak.apply(Pop3Settings.from(config)
                     .withAuthFailureDelay(Duration.ofMillis(20), Duration.ofMillis(100)).withErrorDelay(Duration.ofMillis(20)));
-            return new Pop3Fixture(temp, Pop3Service.start(config, temp.store(), settings), config);
+            if (!secure) {
+                return new Pop3Fixture(temp, Pop3Service.start(config, temp.store(), settings), config);
+            }
+            ServerTls tls = ServerTls.fromConfig(config);
+            Pop3Fixture fixture = new Pop3Fixture(temp, Pop3Service.start(config, temp.store(), settings, tls), config);
+            fixture.tls = tls;
+            return fixture;
         } catch (RuntimeException e) {
             temp.close();
             throw e;

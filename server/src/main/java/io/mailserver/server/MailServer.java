@@ -14,6 +14,8 @@ import io.mailserver.mta.SmtpService;
 import io.mailserver.mta.outbound.OutboundService;
 import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.mta.smtp.SmtpSettings;
+import io.mailserver.net.LoginThrottle;
+import io.mailserver.net.tls.ServerTls;
 import io.mailserver.pop3.Pop3Service;
 import io.mailserver.store.MailStore;
 import io.mailserver.store.jdbc.JdbcMailStore;
@@ -27,6 +29,7 @@ public final class MailServer implements AutoCloseable {
     private final List<AutoCloseable> services = new ArrayList<>();
     private boolean closed;
     private SmtpService smtp;
+    private ServerTls tls;
     private OutboundService outbound;
     private Pop3Service pop3;
 
@@ -51,14 +54,18 @@ public final class MailServer implements AutoCloseable {
     }
 
     private void startServices() throws IOException {
+        // one certificate (the configured one, or a self-signed one made on the first start) for every listener,
+        // and one failed-login count per client address across SMTP AUTH and POP3
+        tls = ServerTls.fromConfig(config);
+        LoginThrottle throttle = new LoginThrottle(config.maxAuthFailures(), LoginThrottle.DEFAULT_WINDOW, Clock.systemUTC());
         // closed in reverse order: listeners first, then the queue runner (it still records outcomes), then the store
         outbound = OutboundService.start(config, store);
         services.add(() -> outbound.stop(config.shutdownGrace()));
         SmtpContext context = new SmtpContext(SmtpSettings.from(config), store, Clock.systemDefaultZone());
         outbound.attachTo(context);
-        smtp = SmtpService.start(config, context);
+        smtp = SmtpService.start(config, context, tls, throttle);
         services.add(() -> smtp.shutdown(config.shutdownGrace()));
-        pop3 = Pop3Service.start(config, store);
+        pop3 = Pop3Service.start(config, store, tls, throttle);
         services.add(() -> pop3.shutdown(config.shutdownGrace()));
     }
 
@@ -70,6 +77,11 @@ public final class MailServer implements AutoCloseable {
     /** The POP3 service. */
     public Pop3Service pop3() {
         return pop3;
+    }
+
+    /** The TLS certificate every listener serves (picked up again when its files change). */
+    public ServerTls tls() {
+        return tls;
     }
 
     /** The SMTP service (its listeners' actual ports are there, for tests that bind port 0). */

@@ -6,13 +6,24 @@ import java.util.List;
 
 /**
  * What the adapter must do after one input: send these replies (in order, each whole), optionally after
- * a delay (error tarpit), and optionally close the connection once they are flushed.
+ * a delay (error tarpit), and optionally close the connection once they are flushed. With {@code startTls}
+ * the single reply is STARTTLS's 220: the adapter sends it in plaintext and switches the connection to TLS
+ * (RFC 3207 4), dropping whatever the client sent after the command.
  */
-public record Outcome(List<SmtpReply> replies, boolean close, Duration delay) {
+public record Outcome(List<SmtpReply> replies, boolean close, Duration delay, boolean startTls) {
     public static final Outcome NOTHING = new Outcome(List.of(), false, Duration.ZERO);
 
     public Outcome {
         replies = List.copyOf(replies);
+    }
+
+    public Outcome(List<SmtpReply> replies, boolean close, Duration delay) {
+        this(replies, close, delay, false);
+    }
+
+    /** Send {@code ready} (a 220) in plaintext, then start the TLS handshake. */
+    public static Outcome startTls(SmtpReply ready) {
+        return new Outcome(List.of(ready), false, Duration.ZERO, true);
     }
 
     public static Outcome reply(SmtpReply reply) {
@@ -27,11 +38,11 @@ public record Outcome(List<SmtpReply> replies, boolean close, Duration delay) {
     public Outcome then(SmtpReply reply, boolean closeAfter) {
         List<SmtpReply> more = new ArrayList<>(replies);
         more.add(reply);
-        return new Outcome(more, close || closeAfter, delay);
+        return new Outcome(more, close || closeAfter, delay, startTls);
     }
 
     public Outcome delayed(Duration by) {
-        return new Outcome(replies, close, by);
+        return new Outcome(replies, close, by, startTls);
     }
 
     /** The first reply, or null. */

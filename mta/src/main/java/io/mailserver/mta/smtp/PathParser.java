@@ -165,7 +165,7 @@ public final class PathParser {
         return argument.substring(i);
     }
 
-    /** RFC 5321 4.1.2 esmtp-param = esmtp-keyword ["=" esmtp-value]; RFC 1870 SIZE, RFC 6152 BODY. */
+    /** RFC 5321 4.1.2 esmtp-param = esmtp-keyword ["=" esmtp-value]; RFC 1870 SIZE, RFC 6152 BODY, RFC 4954 AUTH. */
     private static MailParameters mailParameters(String text, boolean esmtp) throws SyntaxException {
         if (text.isEmpty()) {
             return MailParameters.NONE;
@@ -206,6 +206,12 @@ public final class PathParser {
                         case "8BITMIME" -> MailParameters.BodyType.EIGHT_BIT_MIME;
                         default -> throw new SyntaxException(Replies.unsupportedParameter("BODY=" + value));
                     };
+                }
+                case "AUTH" -> {
+                    // RFC 4954 5: accepted, and treated as AUTH=<> (the identity is not passed on by this server)
+                    if (value == null) {
+                        throw new SyntaxException(Replies.badParameter("AUTH needs a mailbox or <>"));
+                    }
                 }
                 default -> throw new SyntaxException(Replies.unsupportedParameter(keyword));
             }

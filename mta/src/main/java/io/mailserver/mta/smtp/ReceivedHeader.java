@@ -9,9 +9,11 @@ import java.util.Locale;
  * The trace header this server prepends (RFC 5321 4.4, RFC 5322 3.6.7):
  * <pre>
  * Received: from helo.example ([192.0.2.1])
- *         by mail.example.test with ESMTP id 1A2B3C4D5E6F7
+ *         by mail.example.test with ESMTPS id 1A2B3C4D5E6F7
+ *         (version=TLSv1.3 cipher=TLS_AES_128_GCM_SHA256)
  *         for &lt;alice@example.test&gt;; Tue, 1 Jul 2025 10:00:00 +0000
  * </pre>
+ * The comment with the TLS version and cipher appears when the message came over TLS (as sendmail writes it).
  * {@code for} only when the message has one recipient (more would disclose a list's members).
  */
 public final class ReceivedHeader {
@@ -36,6 +38,9 @@ public final class ReceivedHeader {
         sb.append("Received: from ").append(session.helo() == null ? "unknown" : session.helo())
                 .append(" (").append(session.remoteLiteral()).append(")\r\n")
                 .append("\tby ").append(hostname).append(" with ").append(protocol(session)).append(" id ").append(queueId);
+        if (session.tls() != null) {
+            sb.append("\r\n\t(").append(session.tls().receivedComment()).append(')');
+        }
         if (onlyRecipient != null) {
             sb.append("\r\n\tfor ").append(onlyRecipient);
         }

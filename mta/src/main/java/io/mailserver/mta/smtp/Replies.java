@@ -169,4 +169,41 @@ public final class Replies {
     public static SmtpReply internalError(String host) {
         return SmtpReply.of(421, "4.3.0", host + " Error: internal problem, closing connection");
     }
+
+    // ---- STARTTLS (RFC 3207) and AUTH (RFC 4954)
+
+    public static final SmtpReply READY_FOR_TLS = SmtpReply.of(220, "2.0.0", "Ready to start TLS");
+    public static final SmtpReply SYNTAX_STARTTLS = SmtpReply.of(501, "5.5.4", "Syntax: STARTTLS");
+    public static final SmtpReply TLS_ALREADY_ACTIVE = SmtpReply.of(503, "5.5.1", "Error: TLS already active");
+    /** STARTTLS after AUTH would let a session authenticated in plaintext carry on under TLS (session fixation). */
+    public static final SmtpReply TLS_AFTER_AUTH = SmtpReply.of(503, "5.5.1", "Error: STARTTLS not allowed after AUTH");
+    public static final SmtpReply TLS_UNAVAILABLE = SmtpReply.of(454, "4.7.0", "TLS not available due to temporary reason");
+
+    /** RFC 4954 6: 235 2.7.0 on success. */
+    public static final SmtpReply AUTH_OK = SmtpReply.of(235, "2.7.0", "Authentication successful");
+    /** RFC 4954 6: 535 5.7.8, the same for an unknown user and a wrong password. */
+    public static final SmtpReply AUTH_FAILED = SmtpReply.of(535, "5.7.8", "Authentication credentials invalid");
+    /** RFC 4954 4: "*" cancels the exchange, answered 501. */
+    public static final SmtpReply AUTH_CANCELLED = SmtpReply.of(501, "5.0.0", "Authentication cancelled");
+    /** RFC 4954 4: a response that is not base64 is answered 501 5.5.2. */
+    public static final SmtpReply AUTH_BAD_BASE64 = SmtpReply.of(501, "5.5.2", "Cannot decode response");
+    public static final SmtpReply AUTH_SYNTAX = SmtpReply.of(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]");
+    /** RFC 4954 4: an unknown mechanism is 504 5.5.4. */
+    public static final SmtpReply AUTH_UNKNOWN_MECHANISM = SmtpReply.of(504, "5.5.4", "Unrecognized authentication type");
+    /** RFC 4954 4: after a successful AUTH, further AUTH commands get 503. */
+    public static final SmtpReply AUTH_ALREADY_DONE = SmtpReply.of(503, "5.5.1", "Error: already authenticated");
+    /** RFC 4954 6: 454 4.7.0 for a temporary failure (store unreachable, or too many failures from the address). */
+    public static final SmtpReply AUTH_TEMPORARY_FAILURE = SmtpReply.of(454, "4.7.0", "Temporary authentication failure");
+    public static final SmtpReply AUTH_TOO_MANY_FAILURES =
+            SmtpReply.of(454, "4.7.0", "Too many failed authentications from your address; try again later");
+
+    /** RFC 4954 4: a server challenge, base64 (empty for PLAIN). */
+    public static SmtpReply challenge(String base64) {
+        return SmtpReply.plain(334, base64);
+    }
+
+    /** RFC 6409 8.1 / RFC 4954 3: an authenticated user may use only envelope senders they own. */
+    public static SmtpReply senderNotOwned(String path, String user) {
+        return SmtpReply.of(553, "5.7.1", "Sender address rejected: " + path + " not owned by user " + user);
+    }
 }

@@ -2,6 +2,7 @@ package io.mailserver.mta.smtp;
 
 import java.io.ByteArrayOutputStream;
 import java.time.ZonedDateTime;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -9,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.net.Line;
+import io.mailserver.net.tls.TlsInfo;
 import io.mailserver.store.Delivery;
 import io.mailserver.store.StoreException;
 
@@ -40,6 +42,19 @@ public final class SmtpProtocol {
     private record Incoming(Delivery delivery, MessageReceiver receiver, String queueId) {
     }
 
+    /**
+     * The next step of a multi-line exchange (AUTH's SASL, RFC 4954 4): it receives the client's next line
+     * instead of the command parser.
+     */
+    @FunctionalInterface
+    public interface Continuation {
+        /** {@code line} holds the client's response without CRLF; it is wiped afterwards (it may carry a password). */
+        Outcome onResponse(SmtpProtocol protocol, byte[] line);
+    }
+
+    /** The exchange waiting for the client's next line, or null. */
+    private Continuation continuation;
+
     public SmtpProtocol(SmtpContext context, SmtpSession session) {
         this.context = context;
         this.settings = context.settings();
@@ -62,6 +77,27 @@ public final class SmtpProtocol {
 
     public Transaction transaction() {
         return transaction;
+    }
+
+    /** Makes the client's next line go to {@code next} (a 334 challenge has been sent). */
+    public void expectResponse(Continuation next) {
+        this.continuation = next;
+    }
+
+    /**
+     * STARTTLS accepted (RFC 3207 4.2): the envelope, the EHLO argument and any exchange in progress are
+     * forgotten; the client must send EHLO again once TLS is up.
+     */
+    public void resetForTls() {
+        resetTransaction();
+        session.forgetGreeting();
+        continuation = null;
+    }
+
+    /** The TLS handshake completed (after STARTTLS, or at once on an implicit-TLS port). */
+    public void tlsEstablished(TlsInfo negotiated) {
+        session.tlsEstablished(negotiated);
+        log.info("TLS established with {}: {}", session.remoteLiteral(), negotiated);
     }
 
     /** RSET, HELO, EHLO (and STARTTLS): the envelope is replaced whole. */
@@ -171,15 +207,28 @@ public final class SmtpProtocol {
         partialCommand.reset();
         partialTooLong = false;
         if (tooLong || bytes.length + 2 > settings.commandLineLimit()) {
+            continuation = null;
             return error(null, "unknown", Replies.LINE_TOO_LONG);
         }
         if (line.ending() != Line.Ending.CRLF && settings.rejectBareNewline()) {
+            continuation = null;
             // RFC 5321 2.3.8: lines end with CRLF; a bare LF/CR is how smuggling starts
             return error(null, "unknown", Replies.BARE_NEWLINE_IN_COMMAND);
         }
         for (byte b : bytes) {
             if ((b >= 0 && b < 32) || b == 127) {
+                continuation = null;
                 return error(null, "unknown", Replies.CONTROL_CHARACTERS);
+            }
+        }
+        if (continuation != null) {
+            Continuation next = continuation;
+            continuation = null;
+            try {
+                return finish(Verb.AUTH, next.onResponse(this, bytes));
+            } finally {
+                Arrays.fill(bytes, (byte) 0);
+                Arrays.fill(line.bytes(), (byte) 0);
             }
         }
         String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).stripTrailing();
@@ -258,7 +307,8 @@ public final class SmtpProtocol {
     /** Counts the command for the summary line and errors for the limits. DATA is counted at its end. */
     private Outcome finish(Verb verb, Outcome outcome) {
         SmtpReply first = outcome.first();
-        if (verb != Verb.DATA || incoming == null) {
+        boolean exchangeGoesOn = verb == Verb.AUTH && continuation != null; // counted when it ends
+        if ((verb != Verb.DATA || incoming == null) && !exchangeGoesOn) {
             session.countCommand(verb.logName(), first != null && first.isPositive());
         }
         return countErrors(verb, outcome);
@@ -280,8 +330,8 @@ public final class SmtpProtocol {
             abortData();
             return outcome.then(Replies.tooManyErrors(settings.hostname()), true);
         }
-        if (errors > settings.maxErrors() / 2 && !settings.errorDelay().isZero()) {
-            return outcome.delayed(settings.errorDelay());
+        if (errors > settings.maxErrors() / 2 && settings.errorDelay().compareTo(outcome.delay()) > 0) {
+            return outcome.delayed(settings.errorDelay()); // never shortens a longer delay (failed AUTH)
         }
         return outcome;
     }

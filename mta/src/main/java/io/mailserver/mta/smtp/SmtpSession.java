@@ -5,6 +5,8 @@ import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.mailserver.net.tls.TlsInfo;
+
 /**
  * Connection-scoped facts of one SMTP session (the envelope lives in {@link Transaction}): who the
  * client is, what it said in HELO/EHLO, TLS and AUTH state, and counters for limits and logs.
@@ -17,8 +19,10 @@ public final class SmtpSession {
     private String helo;
     private boolean esmtp;
     private boolean tlsActive;
+    private TlsInfo tls;
     private String authenticatedUser;
     private int errorCount;
+    private int authFailures;
     /** verb log name -> {accepted, total}, in first-use order, for the Postfix-style summary line. */
     private final Map<String, int[]> commandCounts = new LinkedHashMap<>();
 
@@ -86,13 +90,38 @@ public final class SmtpSession {
         this.tlsActive = tlsActive;
     }
 
-    /** The authenticated user's address, or null (AUTH comes with the TLS issue). */
+    /** What the TLS handshake negotiated (for the Received header and logs), or null without TLS. */
+    public TlsInfo tls() {
+        return tls;
+    }
+
+    /** The TLS handshake completed: from now on the session is encrypted. */
+    public void tlsEstablished(TlsInfo negotiated) {
+        this.tls = negotiated;
+        this.tlsActive = true;
+    }
+
+    /**
+     * RFC 3207 4.2: after STARTTLS the server forgets what the client told it before (the EHLO argument above
+     * all) and the client must greet again. Counters for limits and logs stay.
+     */
+    public void forgetGreeting() {
+        this.helo = null;
+        this.esmtp = false;
+    }
+
+    /** The authenticated user's address (the store's lookup form), or null. */
     public String authenticatedUser() {
         return authenticatedUser;
     }
 
     public void setAuthenticatedUser(String authenticatedUser) {
         this.authenticatedUser = authenticatedUser;
+    }
+
+    /** Counts a failed AUTH on this connection; returns how many there have been. */
+    public int addAuthFailure() {
+        return ++authFailures;
     }
 
     public int errorCount() {

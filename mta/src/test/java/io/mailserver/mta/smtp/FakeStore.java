@@ -255,7 +255,10 @@ final class FakeStore implements MailStore {
 
             @Override
             public Optional<User> authenticate(MailAddress address, char[] password) {
-                throw new UnsupportedOperationException();
+                // every user's password is "pw"; a disabled user cannot log in
+                User u = users.get(address.key());
+                boolean right = java.util.Arrays.equals(password, "pw".toCharArray());
+                return u != null && u.enabled() && right ? Optional.of(u) : Optional.empty();
             }
         };
     }

@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.net.Line;
+import io.mailserver.net.tls.StartTls;
 import io.mailserver.pop3.Pop3Reply;
 import io.mailserver.pop3.Pop3Session;
 import io.mailserver.pop3.ResponseCode;
@@ -33,6 +34,8 @@ final class Pop3Connection {
     private final Pop3Session core;
     private final Executor worker;
     private final ScheduledExecutorService timer;
+    /** Switches the connection to TLS on STLS; null where STLS is not offered. */
+    private final StartTls startTls;
     private final Deque<Line> queued = new ArrayDeque<>();
 
     /** A reply is still being produced (streamed body or delayed reply): later lines wait. */
@@ -42,7 +45,8 @@ final class Pop3Connection {
     private boolean readSuspended;
     private boolean shutdownRequested;
 
-    Pop3Connection(IoSession io, Pop3Session core, Executor worker, ScheduledExecutorService timer) {
+    Pop3Connection(IoSession io, Pop3Session core, Executor worker, ScheduledExecutorService timer, StartTls startTls) {
+        this.startTls = startTls;
         this.io = io;
         this.core = core;
         this.worker = worker;
@@ -73,6 +77,9 @@ final class Pop3Connection {
             }
             Pop3Reply reply;
             try {
+                if (!core.tlsActive()) {
+                    StartTls.info(io).ifPresent(core::tlsEstablished); // the first line after the handshake
+                }
                 reply = core.onLine(line);
             } catch (RuntimeException e) {
                 // a bug of ours: log it for the operator, tell the client only that it failed
@@ -87,8 +94,7 @@ final class Pop3Connection {
         }
         if (shutdownRequested && !busy && !closing) {
             closing = true;
-            io.write("-ERR [SYS/TEMP] Server shutting down\r\n");
-            io.closeOnFlush();
+            StartTls.closeAfter(io, "-ERR [SYS/TEMP] Server shutting down\r\n");
         }
     }
 
@@ -116,10 +122,20 @@ final class Pop3Connection {
     }
 
     private void deliver(Pop3Reply reply) {
+        if (reply.startTls() && startTls != null) {
+            // lines the client sent after STLS were sent in plaintext: they must not run under TLS (RFC 2595 4)
+            if (!queued.isEmpty()) {
+                log.info("pop3 ignored {} line(s) pipelined after STLS", queued.size());
+                queued.clear();
+            }
+            startTls.begin(io, reply.text());
+            return;
+        }
         if (reply.body() == null) {
-            io.write(reply.text());
             if (reply.close()) {
-                io.closeOnFlush();
+                StartTls.closeAfter(io, reply.text()); // with close_notify under TLS
+            } else {
+                io.write(reply.text());
             }
             return;
         }

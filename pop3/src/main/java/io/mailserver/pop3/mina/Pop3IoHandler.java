@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.net.Line;
+import io.mailserver.net.tls.StartTls;
 import io.mailserver.pop3.Pop3Context;
 import io.mailserver.pop3.Pop3Session;
 
@@ -33,8 +34,15 @@ public final class Pop3IoHandler extends IoHandlerAdapter {
     private final Executor worker;
     private final ScheduledExecutorService timer;
     private final Set<Pop3Connection> connections = ConcurrentHashMap.newKeySet();
+    /** STLS for plaintext listeners; null on POP3S and where no certificate is loaded. */
+    private final StartTls startTls;
 
     public Pop3IoHandler(Pop3Context ctx, Executor worker, ScheduledExecutorService timer) {
+        this(ctx, worker, timer, null);
+    }
+
+    public Pop3IoHandler(Pop3Context ctx, Executor worker, ScheduledExecutorService timer, StartTls startTls) {
+        this.startTls = startTls;
         this.ctx = ctx;
         this.worker = worker;
         this.timer = timer;
@@ -56,7 +64,7 @@ public final class Pop3IoHandler extends IoHandlerAdapter {
         Mdc.run(io, () -> {
             InetAddress remote = io.getRemoteAddress() instanceof InetSocketAddress isa ? isa.getAddress() : InetAddress.getLoopbackAddress();
             log.debug("pop3 connection from {}", remote.getHostAddress());
-            Pop3Connection c = new Pop3Connection(io, new Pop3Session(ctx, remote), worker, timer);
+            Pop3Connection c = new Pop3Connection(io, new Pop3Session(ctx, remote), worker, timer, startTls);
             io.setAttribute(CONNECTION, c);
             connections.add(c);
             c.opened();
@@ -92,14 +100,21 @@ public final class Pop3IoHandler extends IoHandlerAdapter {
     @Override
     public void exceptionCaught(IoSession io, Throwable cause) {
         Mdc.run(io, () -> {
-            if (cause instanceof IOException) {
+            if (StartTls.isTlsFailure(cause)) {
+                // a failed handshake or a bad record: the client's doing
+                log.info("pop3 TLS failure with {}: {}", io.getRemoteAddress(), cause.getMessage());
+            } else if (cause instanceof IOException) {
                 // reset by peer and the like: the client's business, not an operator's
                 log.debug("pop3 connection error: {}", cause.toString());
             } else {
                 log.warn("pop3 unexpected error; closing connection", cause);
             }
         });
-        io.closeNow();
+        if (StartTls.isTlsFailure(cause)) {
+            io.closeOnFlush(); // lets the TLS alert out
+        } else {
+            io.closeNow();
+        }
     }
 
     private static Pop3Connection connection(IoSession io) {

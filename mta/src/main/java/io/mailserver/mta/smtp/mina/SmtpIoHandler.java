@@ -27,6 +27,8 @@ import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.mta.smtp.SmtpProtocol;
 import io.mailserver.mta.smtp.SmtpSession;
 import io.mailserver.net.Line;
+import io.mailserver.net.Listener;
+import io.mailserver.net.tls.StartTls;
 
 /**
  * The thin MINA adapter: one {@link SmtpProtocol} per connection, fed the decoder's {@link Line}s on the
@@ -54,9 +56,17 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
     private final Duration dataTimeout;
     private final Duration greetPause;
     private final ScheduledExecutorService greeter;
+    /** Switches sessions to TLS on STARTTLS; null when the listener offers no TLS. */
+    private final StartTls startTls;
 
     public SmtpIoHandler(SmtpContext context, ListenerProfile profile, Predicate<InetAddress> trusted, Duration commandTimeout,
                          Duration dataTimeout, Duration greetPause) {
+        this(context, profile, trusted, commandTimeout, dataTimeout, greetPause, null);
+    }
+
+    public SmtpIoHandler(SmtpContext context, ListenerProfile profile, Predicate<InetAddress> trusted, Duration commandTimeout,
+                         Duration dataTimeout, Duration greetPause, StartTls startTls) {
+        this.startTls = startTls;
         this.context = context;
         this.profile = profile;
         this.trusted = trusted;
@@ -84,7 +94,7 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
 
     /** Asks the session to stop after what it is doing (see {@link SmtpProtocol#onShutdown()}). */
     public static void signalShutdown(IoSession session) {
-        session.getFilterChain().fireMessageReceived(ShutdownSignal.INSTANCE);
+        Listener.signal(session, ShutdownSignal.INSTANCE); // past the TLS filter, which takes only bytes
     }
 
     /** Whether the session is receiving message content right now (shutdown waits for those). */
@@ -139,6 +149,7 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
             if (message instanceof ShutdownSignal) {
                 outcome = protocol.onShutdown();
             } else if (message instanceof Line line) {
+                noticeTls(io, protocol);
                 outcome = io.containsAttribute(EarlyTalkFilter.EARLY_TALKER) && !protocol.isClosed()
                         ? protocol.onEarlyTalk() : protocol.onLine(line);
             } else {
@@ -158,6 +169,11 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
         }
         MDC.put(MDC_SESSION, protocol.session().id());
         try {
+            if (StartTls.handshakePending(io)) {
+                log.info("timeout during the TLS handshake with {}", protocol.session().clientForLog());
+                io.closeNow(); // a reply could not be encrypted anyway
+                return;
+            }
             apply(io, protocol, protocol.onTimeout());
         } finally {
             MDC.remove(MDC_SESSION);
@@ -186,6 +202,13 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
             MDC.put(MDC_SESSION, protocol.session().id());
         }
         try {
+            if (StartTls.isTlsFailure(cause)) {
+                // a failed handshake or a bad record: the client's doing; closeOnFlush lets the TLS alert out
+                log.info("TLS failure with {}: {}", protocol == null ? io.getRemoteAddress() : protocol.session().clientForLog(),
+                        cause.getMessage());
+                io.closeOnFlush();
+                return;
+            }
             if (cause instanceof IOException) {
                 // the client reset or vanished: its business, not a server fault
                 log.debug("connection problem: {}", cause.getMessage());
@@ -211,12 +234,21 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
                 Thread.currentThread().interrupt();
             }
         }
-        if (!outcome.replies().isEmpty()) {
-            io.write(outcome.wire());
+        if (outcome.startTls() && startTls != null) {
+            startTls.begin(io, outcome.wire()); // the 220 in plaintext, then the handshake (RFC 3207 4)
+            return;
         }
         if (outcome.close()) {
-            io.closeOnFlush();
+            // under TLS the last reply is followed by close_notify, which clients expect
+            if (outcome.replies().isEmpty()) {
+                StartTls.close(io);
+            } else {
+                StartTls.closeAfter(io, outcome.wire());
+            }
             return;
+        }
+        if (!outcome.replies().isEmpty()) {
+            io.write(outcome.wire());
         }
         boolean inData = protocol.inData();
         if (inData != inData(io)) {
@@ -229,6 +261,13 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
     private static String newSessionId() {
         long min = 78_364_164_096L; // 36^7: always eight digits
         return Long.toString(ThreadLocalRandom.current().nextLong(min, min * 36), 36).toUpperCase(java.util.Locale.ROOT);
+    }
+
+    /** The first line after the TLS handshake: the protocol learns that it is encrypted, and with what. */
+    private static void noticeTls(IoSession io, SmtpProtocol protocol) {
+        if (!protocol.session().tlsActive()) {
+            StartTls.info(io).ifPresent(protocol::tlsEstablished);
+        }
     }
 
     private static void setIdle(IoSession io, Duration timeout) {
