@@ -463,6 +463,8 @@ def main():
     ap.add_argument('--large-mb', type=float)
     ap.add_argument('--keep-connection', action='store_true',
                     help='smtp-source -d: several messages per connection (default: one, as MX traffic)')
+    ap.add_argument('--no-warm-up', dest='warm_up', action='store_false',
+                    help='skip the untimed warm-up traffic')
     ap.add_argument('--jfr', action='store_true',
                     help='record our server with Java Flight Recorder during the first repetition '
                          'of each benchmark (bench/work/jfr/*.jfr; read with bench/jfr_top.py)')
@@ -513,7 +515,7 @@ def main():
             s.setup()
             s.start()
             log(f'  {s.describe()} is up')
-        for s in servers:
+        for s in servers if cfg.warm_up else []:
             log(f'warming up {s.label} (untimed)')
             warm_up(s, cfg)
         plan = []
