@@ -118,7 +118,7 @@ public final class ConfigKeys {
         choice(SMTP_BARE_NEWLINE, "reject", List.of("reject", "normalize"), "A bare CR or LF inside DATA: reject the message, or turn it into CRLF.");
         choice(SMTP_LONG_DATA_LINES, "accept", List.of("accept", "reject"), "A DATA line over 998 octets (RFC 5322 limit): accept it as is, or reject the message.");
         key(SMTP_MAX_RECEIVED_HEADERS, "50", INT, "More Received headers than this means a mail loop (554 5.4.6).");
-        key(SMTP_CHECK_SENDER_DOMAIN, "true", BOOLEAN, "Refuse MAIL FROM domains without MX or address records (untrusted, unauthenticated clients).");
+        key(SMTP_CHECK_SENDER_DOMAIN, "false", BOOLEAN, "Refuse MAIL FROM domains without MX or address records (untrusted, unauthenticated clients); off by default like Postfix, turn on where DNS works.");
         key(SMTP_TIMEOUT, "5m", DURATION, "Idle time allowed between SMTP commands (RFC 5321 4.5.3.2: at least 5 minutes).");
         key(SMTP_DATA_TIMEOUT, "10m", DURATION, "Idle time allowed inside DATA.");
         key(SMTP_GREET_PAUSE, "0s", DURATION, "Wait this long before the SMTP greeting; a client that talks first is refused (554 5.5.0), like Postfix postscreen's pregreet test (0: greet at once).");
@@ -126,7 +126,7 @@ public final class ConfigKeys {
                 "A regular expression; a message with a header or body line matching it is refused (554 5.7.1). Repeat the key for more."));
 
         key(POP3_TIMEOUT, "10m", DURATION, "POP3 autologout timer (RFC 1939: at least 10 minutes).");
-        key(POP3_LOCK_TTL, "15m", DURATION, "How long a maildrop lock outlives a node that died holding it.");
+        key(POP3_LOCK_TTL, "2m", DURATION, "How long a maildrop lock outlives a node that died holding it (live sessions refresh it every sixth of this).");
 
         key(LIMIT_MESSAGE_SIZE, "32M", SIZE, "Largest message accepted (advertised in EHLO SIZE).");
         key(LIMIT_RECIPIENTS, "1000", INT, "Recipients per message (RFC 5321 asks for at least 100).");

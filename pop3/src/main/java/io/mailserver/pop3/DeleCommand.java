@@ -13,14 +13,11 @@ final class DeleCommand implements Pop3Command {
         if (args == null || args.size() != 1) {
             return Pop3Reply.error("Syntax: DELE <message number>");
         }
-        Integer n = Arguments.messageNumber(args.get(0));
-        if (n == null) {
-            return Pop3Reply.error("Invalid message number");
+        MessageTarget target = MessageTarget.of(session, args.get(0));
+        if (target.refused()) {
+            return target.refusal();
         }
-        Pop3Reply refused = session.checkMessage(n);
-        if (refused != null) {
-            return refused;
-        }
+        int n = target.number();
         session.maildrop().markDeleted(n);
         return Pop3Reply.ok("Message " + n + " deleted");
     }

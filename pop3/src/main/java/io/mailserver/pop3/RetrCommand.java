@@ -10,14 +10,11 @@ final class RetrCommand implements Pop3Command {
         if (args == null || args.size() != 1) {
             return Pop3Reply.error("Syntax: RETR <message number>");
         }
-        Integer n = Arguments.messageNumber(args.get(0));
-        if (n == null) {
-            return Pop3Reply.error("Invalid message number");
+        MessageTarget target = MessageTarget.of(session, args.get(0));
+        if (target.refused()) {
+            return target.refusal();
         }
-        Pop3Reply refused = session.checkMessage(n);
-        if (refused != null) {
-            return refused;
-        }
+        int n = target.number();
         return session.openMessage(n, -1, session.maildrop().size(n) + " octets");
     }
 }

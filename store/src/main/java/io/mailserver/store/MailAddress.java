@@ -101,11 +101,10 @@ public record MailAddress(String localPart, String domain) {
             }
             String inner = domain.substring(1, domain.length() - 1);
             if (inner.regionMatches(true, 0, "IPv6:", 0, 5)) {
-                String v6 = inner.substring(5);
-                if (!v6.matches("[0-9A-Fa-f:.]+") || !v6.contains(":")) {
+                if (!isIpv6(inner.substring(5))) {
                     throw new IllegalArgumentException("bad IPv6 address literal");
                 }
-            } else if (!inner.matches("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}")) {
+            } else if (!isIpv4(inner)) {
                 throw new IllegalArgumentException("bad address literal");
             }
             return;
@@ -117,6 +116,58 @@ public record MailAddress(String localPart, String domain) {
         if (!d.matches("(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")) {
             throw new IllegalArgumentException("bad domain \"" + domain + "\"");
         }
+    }
+
+    private static boolean isIpv4(String text) {
+        return text.matches("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
+    }
+
+    /**
+     * RFC 5321 4.1.3 IPv6-addr: IPv6-full (8 groups), IPv6-comp ("::" standing for at least two groups, at
+     * most 6 others), IPv6v4-full (6 groups and an IPv4 address), IPv6v4-comp (at most 4 groups and "::").
+     */
+    static boolean isIpv6(String text) {
+        String hex = text;
+        int maxGroups = 8;
+        if (text.indexOf('.') >= 0) {
+            int lastColon = text.lastIndexOf(':');
+            if (lastColon < 0 || !isIpv4(text.substring(lastColon + 1))) {
+                return false;
+            }
+            hex = text.substring(0, lastColon + 1); // keeps the colon before the IPv4 part
+            maxGroups = 6;
+        }
+        int gap = hex.indexOf("::");
+        if (gap < 0) {
+            if (maxGroups == 6) {
+                hex = hex.substring(0, hex.length() - 1);
+            }
+            return hexGroups(hex) == maxGroups;
+        }
+        if (hex.indexOf("::", gap + 1) >= 0) {
+            return false;
+        }
+        String right = hex.substring(gap + 2);
+        if (maxGroups == 6 && !right.isEmpty()) {
+            right = right.substring(0, right.length() - 1); // the colon before the IPv4 part
+        }
+        int left = hexGroups(hex.substring(0, gap));
+        int rightGroups = hexGroups(right);
+        return left >= 0 && rightGroups >= 0 && left + rightGroups <= maxGroups - 2;
+    }
+
+    /** How many 1*4HEXDIG groups separated by single colons, 0 for "", -1 if malformed. */
+    private static int hexGroups(String text) {
+        if (text.isEmpty()) {
+            return 0;
+        }
+        String[] groups = text.split(":", -1);
+        for (String g : groups) {
+            if (!g.matches("[0-9A-Fa-f]{1,4}")) {
+                return -1;
+            }
+        }
+        return groups.length;
     }
 
     public boolean isAddressLiteral() {

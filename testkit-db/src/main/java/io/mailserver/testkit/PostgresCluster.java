@@ -232,6 +232,19 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the server at once, keeping its data (pg_ctl's immediate mode: every session is cut, as when
+     * the database host fails), so a test can watch its clients cope; {@link #restart()} brings it back.
+     */
+    public synchronized void stopServer() {
+        run(List.of(binDir.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "immediate", "-w", "stop"), 60);
+    }
+
+    /** Starts the server again after {@link #stopServer()}, on the same port, with the same data. */
+    public synchronized void restart() {
+        startServer();
+    }
+
     /** Stops the server (fast shutdown) and deletes its directory. */
     @Override
     public synchronized void close() {

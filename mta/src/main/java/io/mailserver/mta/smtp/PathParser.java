@@ -209,7 +209,7 @@ public final class PathParser {
                 }
                 case "AUTH" -> {
                     // RFC 4954 5: accepted, and treated as AUTH=<> (the identity is not passed on by this server)
-                    if (value == null) {
+                    if (value == null || !isXtext(value)) {
                         throw new SyntaxException(Replies.badParameter("AUTH needs a mailbox or <>"));
                     }
                 }
@@ -217,6 +217,26 @@ public final class PathParser {
             }
         }
         return new MailParameters(size, body);
+    }
+
+    /** RFC 4954 5 / RFC 3461 4: AUTH=&lt;&gt; or xtext, where "+" must start a hexchar ("+" 2 upper-case hex digits). */
+    private static boolean isXtext(String value) {
+        if (value.equals("<>")) {
+            return true;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) == '+') {
+                if (i + 2 >= value.length() || !isUpperHex(value.charAt(i + 1)) || !isUpperHex(value.charAt(i + 2))) {
+                    return false;
+                }
+                i += 2;
+            }
+        }
+        return true; // every other character was already checked by isEsmtpValue (33-126, no "=")
+    }
+
+    private static boolean isUpperHex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
     }
 
     private static boolean isEsmtpValue(String value) {

@@ -33,11 +33,14 @@ final class VerifyCommands {
     }
 
     SmtpReply vrfy(String argument, SmtpSession session) {
+        String arg = unbracket(argument);
+        if (arg.isEmpty()) {
+            return Replies.SYNTAX_VRFY; // RFC 5321 4.1.1.6: "VRFY" SP String; a syntax error whoever asks
+        }
         if (!discloses(settings.vrfy(), session)) {
             return Replies.CANNOT_VRFY;
         }
-        String arg = unbracket(argument);
-        if (arg.isEmpty() || arg.length() > PathParser.MAX_PATH) {
+        if (arg.length() > PathParser.MAX_PATH) {
             return Replies.SYNTAX_VRFY; // an address is at most 256 octets (RFC 5321 4.5.3.1.3); keeps the reply short
         }
         if (arg.contains("@")) {

@@ -65,6 +65,7 @@ class RelayBetweenServersTest {
         b.put("smtp.listen", "127.0.0.1:0");
         b.put("network.trusted", "192.0.2.0/24"); // loopback is an ordinary untrusted client here
         b.put("relay.poll-interval", "100ms");
+        b.put("smtp.check-sender-domain", "true");
         ServerConfig configB = storeB.config().with(b);
         smtpB = SmtpService.start(configB, storeB.store());
         outB = OutboundService.start(configB, storeB.store(), OutboundService.Options.defaults().withDns(dns).withTimeouts(FAST));

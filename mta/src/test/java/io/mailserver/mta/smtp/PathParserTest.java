@@ -24,6 +24,8 @@ class PathParserTest {
         "FROM:<alice@[IPv6:2001:db8::1]>|alice@[IPv6:2001:db8::1]",
         "FROM:<alice@example.test.>|alice@example.test.",
         "FROM:<user%other@example.test>|user%other@example.test",
+        "FROM:<alice@example.test> AUTH=<>|alice@example.test",
+        "FROM:<alice@example.test> AUTH=alice+2Bx@example.test|alice@example.test",
     })
     void acceptsReversePaths(String argument, String mailbox) throws Exception {
         assertEquals(mailbox, PathParser.parseMail(argument, true).path().envelopeAddress());
@@ -50,6 +52,8 @@ class PathParserTest {
         "FROM:<alice@example..test>|501 5.1.7",
         "FROM:<.alice@example.test>|501 5.1.7",
         "FROM:<alice@[300.1.1.1]>|501 5.1.7",
+        "FROM:<alice@[IPv6:1::2::3]>|501 5.1.7",
+        "FROM:<alice@[IPv6:1:2:3:4:5:6:7:8:9]>|501 5.1.7",
         "FROM:<@relay.test alice@example.test>|501 5.1.7",
         "FROM:<a@b.test> SIZE=|501 5.5.4",
         "FROM:<a@b.test> SIZE=12x|501 5.5.4",
@@ -57,6 +61,9 @@ class PathParserTest {
         "FROM:<a@b.test> BODY=BINARYMIME|555 5.5.4",
         "FROM:<a@b.test> SMTPUTF8|555 5.5.4",
         "FROM:<a@b.test> RET=HDRS|555 5.5.4",
+        "FROM:<a@b.test> AUTH=a+zzb.test|501 5.5.4",
+        "FROM:<a@b.test> AUTH=a+2|501 5.5.4",
+        "FROM:<a@b.test> AUTH=a+2b|501 5.5.4",
     })
     void refusesBadReversePaths(String argument, String reply) {
         SyntaxException e = assertThrows(SyntaxException.class, () -> PathParser.parseMail(argument, true));

@@ -106,7 +106,10 @@ public final class StartTlsGuard {
      */
     public void inject(IoSession session, Object message) {
         synchronized (lock(session)) {
-            session.getFilterChain().getNextFilter(gate).messageReceived(session, message);
+            IoFilter.NextFilter next = session.getFilterChain().getNextFilter(gate);
+            if (next != null) { // null once the session closed and MINA emptied its chain: nobody left to tell
+                next.messageReceived(session, message);
+            }
         }
     }
 

@@ -44,6 +44,8 @@ final class Pop3Connection {
     private boolean closing;
     private boolean readSuspended;
     private boolean shutdownRequested;
+    /** System.nanoTime() of the last line received or reply sent: the autologout timer counts from here. */
+    private long waitingSince = System.nanoTime();
 
     Pop3Connection(IoSession io, Pop3Session core, Executor worker, ScheduledExecutorService timer, StartTls startTls) {
         this.startTls = startTls;
@@ -61,6 +63,7 @@ final class Pop3Connection {
         if (closing) {
             return;
         }
+        waitingSince = System.nanoTime();
         queued.addLast(line);
         if (queued.size() > MAX_QUEUED_LINES && !readSuspended) {
             readSuspended = true;
@@ -122,6 +125,7 @@ final class Pop3Connection {
     }
 
     private void deliver(Pop3Reply reply) {
+        waitingSince = System.nanoTime();
         if (reply.startTls() && startTls != null) {
             // lines the client sent after STLS were sent in plaintext: they must not run under TLS (RFC 2595 4)
             if (!queued.isEmpty()) {
@@ -157,6 +161,7 @@ final class Pop3Connection {
 
     private synchronized void pumpFinished() {
         busy = false;
+        waitingSince = System.nanoTime();
         drain();
     }
 
@@ -180,6 +185,20 @@ final class Pop3Connection {
             return;
         }
         log.info("pop3 autologout after {} idle", timeout);
+        closing = true;
+        io.closeNow();
+    }
+
+    /**
+     * Nothing sent for the whole timeout. RFC 1939 section 3: a command resets the autologout timer, so
+     * bytes trickled without ever completing a line (a slowloris) do not; an event queued while a reply
+     * was still going out is stale and ignored.
+     */
+    synchronized void writerIdle(Duration timeout) {
+        if (busy || closing || System.nanoTime() - waitingSince < timeout.toNanos()) {
+            return;
+        }
+        log.info("pop3 autologout: no complete command in {}", timeout);
         closing = true;
         io.closeNow();
     }

@@ -65,6 +65,8 @@ public final class Pop3IoHandler extends IoHandlerAdapter {
             InetAddress remote = io.getRemoteAddress() instanceof InetSocketAddress isa ? isa.getAddress() : InetAddress.getLoopbackAddress();
             log.debug("pop3 connection from {}", remote.getHostAddress());
             Pop3Connection c = new Pop3Connection(io, new Pop3Session(ctx, remote), worker, timer, startTls);
+            // READER_IDLE (set by the listener) catches a silent client, WRITER_IDLE one that trickles bytes
+            io.getConfig().setIdleTime(IdleStatus.WRITER_IDLE, (int) Math.max(1, ctx.settings().idleTimeout().toSeconds()));
             io.setAttribute(CONNECTION, c);
             connections.add(c);
             c.opened();
@@ -82,9 +84,11 @@ public final class Pop3IoHandler extends IoHandlerAdapter {
     @Override
     public void sessionIdle(IoSession io, IdleStatus status) {
         Pop3Connection c = connection(io);
+        Duration timeout = ctx.settings().idleTimeout();
         if (c != null && status == IdleStatus.READER_IDLE) {
-            Duration timeout = ctx.settings().idleTimeout();
             Mdc.run(io, () -> c.idle(timeout));
+        } else if (c != null && status == IdleStatus.WRITER_IDLE) {
+            Mdc.run(io, () -> c.writerIdle(timeout));
         }
     }
 

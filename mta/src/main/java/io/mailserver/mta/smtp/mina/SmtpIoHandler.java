@@ -34,13 +34,17 @@ import io.mailserver.net.tls.StartTls;
  * The thin MINA adapter: one {@link SmtpProtocol} per connection, fed the decoder's {@link Line}s on the
  * listener's ordered executor (never on an I/O thread). Each outcome's replies leave in one write, so a
  * multi-line reply is one buffer and TCP_NODELAY sends it at once; replies to pipelined commands go
- * out as they are produced, in order (RFC 2920 3.2 allows that). Idle timeouts: {@code smtp.timeout}
- * between commands, {@code smtp.data-timeout} inside DATA, then 421 4.4.2 and close.
+ * out as they are produced, in order (RFC 2920 3.2 allows that). Timeouts: {@code smtp.timeout}
+ * between commands, {@code smtp.data-timeout} inside DATA, then 421 4.4.2 and close. A timeout counts
+ * from the last line received or reply sent, not from the last byte: a client that trickles bytes
+ * without ever finishing a line (slowloris) is cut off like a silent one.
  */
 public final class SmtpIoHandler extends IoHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SmtpIoHandler.class);
     private static final AttributeKey PROTOCOL = new AttributeKey(SmtpIoHandler.class, "protocol");
     private static final AttributeKey IN_DATA = new AttributeKey(SmtpIoHandler.class, "inData");
+    /** System.nanoTime() of the last line handled or reply sent: where the current timeout starts. */
+    private static final AttributeKey WAITING_SINCE = new AttributeKey(SmtpIoHandler.class, "waitingSince");
     /** The MDC key every log line of a session carries. */
     public static final String MDC_SESSION = "session";
 
@@ -110,6 +114,7 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
         try {
             SmtpProtocol protocol = new SmtpProtocol(context, new SmtpSession(id, remote, trusted.test(remote), profile));
             io.setAttribute(PROTOCOL, protocol);
+            io.setAttribute(WAITING_SINCE, System.nanoTime());
             setIdle(io, commandTimeout);
             if (context.isShuttingDown()) {
                 apply(io, protocol, Outcome.replyAndClose(Replies.shuttingDown(context.settings().hostname())));
@@ -149,6 +154,7 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
             if (message instanceof ShutdownSignal) {
                 outcome = protocol.onShutdown();
             } else if (message instanceof Line line) {
+                io.setAttribute(WAITING_SINCE, System.nanoTime());
                 noticeTls(io, protocol);
                 outcome = io.containsAttribute(EarlyTalkFilter.EARLY_TALKER) && !protocol.isClosed()
                         ? protocol.onEarlyTalk() : protocol.onLine(line);
@@ -161,11 +167,25 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
         }
     }
 
+    /**
+     * READER_IDLE: not a byte for the whole timeout. WRITER_IDLE: nothing sent for the whole timeout,
+     * which between commands means the client has not finished a line since our last reply, however
+     * many bytes it trickled (a slowloris); inside DATA, where we send nothing, it counts only if no line
+     * arrived either. An event that was queued while this session's handler was busy is stale once a
+     * line or reply came after it, and is ignored.
+     */
     @Override
     public void sessionIdle(IoSession io, IdleStatus status) {
         SmtpProtocol protocol = protocol(io);
-        if (protocol == null || status != IdleStatus.READER_IDLE) {
+        if (protocol == null || status == IdleStatus.BOTH_IDLE) {
             return;
+        }
+        if (status == IdleStatus.WRITER_IDLE) {
+            Duration timeout = protocol.inData() ? dataTimeout : commandTimeout;
+            Object since = io.getAttribute(WAITING_SINCE);
+            if (since instanceof Long s && System.nanoTime() - s < timeout.toNanos()) {
+                return;
+            }
         }
         MDC.put(MDC_SESSION, protocol.session().id());
         try {
@@ -234,6 +254,9 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
                 Thread.currentThread().interrupt();
             }
         }
+        if (!outcome.replies().isEmpty()) {
+            io.setAttribute(WAITING_SINCE, System.nanoTime()); // before the write: never later than MINA's last write time
+        }
         if (outcome.startTls() && startTls != null) {
             startTls.begin(io, outcome.wire()); // the 220 in plaintext, then the handshake (RFC 3207 4)
             return;
@@ -271,7 +294,9 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
     }
 
     private static void setIdle(IoSession io, Duration timeout) {
-        io.getConfig().setIdleTime(IdleStatus.READER_IDLE, (int) Math.max(1, timeout.toSeconds()));
+        int seconds = (int) Math.max(1, timeout.toSeconds());
+        io.getConfig().setIdleTime(IdleStatus.READER_IDLE, seconds);
+        io.getConfig().setIdleTime(IdleStatus.WRITER_IDLE, seconds);
     }
 
     private static SmtpProtocol protocol(IoSession io) {
