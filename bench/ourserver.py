@@ -15,6 +15,7 @@ Everything else (durability, pools, relay concurrency, logging at info) is the d
 """
 import concurrent.futures
 import os
+import re
 import shutil
 import signal
 import socket
@@ -23,6 +24,14 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAR = os.path.join(REPO, 'server', 'target', 'mailserver.jar')
+
+
+def default_java_opts():
+    """The JVM options bin/mailserver uses when JAVA_OPTS is not set."""
+    with open(os.path.join(REPO, 'bin', 'mailserver')) as f:
+        m = re.search(r'\$\{JAVA_OPTS:-([^}]*)\}', f.read())
+    return m.group(1) if m else ''
+
 
 
 class OurServer:
@@ -77,9 +86,9 @@ relay.routes = remote.test -> [127.0.0.1]:{self.sink_port}
 
     def start(self, timeout=90):
         out = open(self.log, 'ab')
-        # what bin/mailserver runs (same default JVM options), on the copied jar; not through the
-        # script because its MAILSERVER_JAR variable is refused by the server's environment check
-        opts = (self.java_opts or '-Xmx1g').split()
+        # what bin/mailserver runs (its default JVM options), on the copied jar, so that a broad
+        # pkill of "mailserver.jar" from elsewhere cannot stop the benchmarked server
+        opts = (self.java_opts or default_java_opts()).split()
         self.proc = subprocess.Popen(['java', *opts, '-jar', self.jar, '--config', self.conf],
                                      stdout=out, stderr=subprocess.STDOUT, env=self._env(),
                                      start_new_session=True)
@@ -139,7 +148,7 @@ relay.routes = remote.test -> [127.0.0.1]:{self.sink_port}
     def describe(self):
         rev = subprocess.run(['git', '-C', REPO, 'rev-parse', '--short', 'HEAD'],
                              capture_output=True, text=True).stdout.strip()
-        return f'mailserver @ {rev} ({self.java_opts or "JAVA_OPTS default: -Xmx1g"})'
+        return f'mailserver @ {rev} ({self.java_opts or "JAVA_OPTS default: " + default_java_opts()})'
 
     def log_tail(self):
         try:
