@@ -166,12 +166,11 @@ final class JdbcQueue implements QueueStore {
      * work, there is nothing left to record.
      */
     private void finish(long id, State state, Instant nextAttempt, String reply) {
-        db.write("recording the outcome of queue row " + id, c -> {
-            Optional<Long> message = Accounts.longValue(c, "SELECT message_id FROM outbound_queue WHERE id = ?", id);
-            if (message.isEmpty()) {
-                return null;
+        Optional<Long> message = db.write("recording the outcome of queue row " + id, c -> {
+            Optional<Long> referred = Accounts.longValue(c, "SELECT message_id FROM outbound_queue WHERE id = ?", id);
+            if (referred.isEmpty()) {
+                return referred;
             }
-            Contents.lock(c, message.stream().toList());
             boolean finished = state == State.DELIVERED || state == State.FAILED;
             try (PreparedStatement ps = c.prepareStatement("UPDATE outbound_queue SET state = ?, attempts = attempts + 1, last_reply = ?,"
                     + " next_attempt_at = COALESCE(?, next_attempt_at), claimed_by = NULL, lease_until = NULL, finished_at = ? WHERE id = ?")) {
@@ -182,11 +181,11 @@ final class JdbcQueue implements QueueStore {
                 ps.setLong(5, id);
                 ps.executeUpdate();
             }
-            if (state == State.DELIVERED) {
-                Contents.reclaim(c, message.stream().toList());
-            }
-            return null;
+            return referred;
         });
+        if (state == State.DELIVERED) {
+            Contents.reclaimAfterCommit(db, message.stream().toList());
+        }
     }
 
     private static String truncate(String reply) {
@@ -238,33 +237,32 @@ final class JdbcQueue implements QueueStore {
 
     @Override
     public boolean delete(long id) {
-        return db.write("deleting queue row " + id, c -> {
-            Optional<Long> message = Accounts.longValue(c, "SELECT message_id FROM outbound_queue WHERE id = ?", id);
-            if (message.isEmpty()) {
-                return false;
+        Optional<Long> message = db.write("deleting queue row " + id, c -> {
+            Optional<Long> referred = Accounts.longValue(c, "SELECT message_id FROM outbound_queue WHERE id = ?", id);
+            if (referred.isPresent()) {
+                Accounts.update(c, "DELETE FROM outbound_queue WHERE id = ?", id);
             }
-            Contents.lock(c, message.stream().toList());
-            Accounts.update(c, "DELETE FROM outbound_queue WHERE id = ?", id);
-            Contents.reclaim(c, message.stream().toList());
-            return true;
+            return referred;
         });
+        Contents.reclaimAfterCommit(db, message.stream().toList());
+        return message.isPresent();
     }
 
     @Override
     public int purge(Instant finishedBefore) {
-        return db.write("purging finished queue rows", c -> {
+        List<Long> messages = new ArrayList<>();
+        int removed = db.write("purging finished queue rows", c -> {
             String finished = "state IN ('DELIVERED', 'FAILED') AND finished_at < ?";
-            List<Long> messages = Contents.messagesOf(c, "outbound_queue", finished,
-                    OffsetDateTime.ofInstant(finishedBefore, ZoneOffset.UTC));
-            Contents.lock(c, messages);
-            int removed;
+            messages.clear();
+            messages.addAll(Contents.messagesOf(c, "outbound_queue", finished,
+                    OffsetDateTime.ofInstant(finishedBefore, ZoneOffset.UTC)));
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM outbound_queue WHERE " + finished)) {
                 Database.setInstant(ps, 1, finishedBefore);
-                removed = ps.executeUpdate();
+                return ps.executeUpdate();
             }
-            Contents.reclaim(c, messages);
-            return removed;
         });
+        Contents.reclaimAfterCommit(db, messages);
+        return removed;
     }
 
     @Override
