@@ -15,6 +15,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -31,6 +32,37 @@ final class JdbcQueue implements QueueStore {
     private static final String COLUMNS =
             "id, message_id, queue_id, sender, recipient, state, attempts, created_at, next_attempt_at, last_reply";
     private static final String DUE = "((state IN ('QUEUED', 'DEFERRED') AND next_attempt_at <= ?) OR (state = 'SENDING' AND lease_until < ?))";
+
+    /**
+     * The due rows, one query per state so that each is answered from an index ((state, next_attempt_at)
+     * and, for expired leases, (state, lease_until)): one query with an OR of the conditions made H2
+     * scan the whole table, DELIVERED history included, on every claim.
+     */
+    enum DueQuery {
+        QUEUED(State.QUEUED, "next_attempt_at <= ?"),
+        DEFERRED(State.DEFERRED, "next_attempt_at <= ?"),
+        LEASE_EXPIRED(State.SENDING, "lease_until < ?");
+
+        final State state;
+        private final String timeCondition;
+
+        DueQuery(State state, String timeCondition) {
+            this.state = state;
+            this.timeCondition = timeCondition;
+        }
+
+        /** Parameters: the state, now, the {@code skipped} domains, the row limit. */
+        String sql(int skipped) {
+            String notBusy = skipped == 0 ? ""
+                    : " AND LOWER(REGEXP_REPLACE(recipient, '^.*@', '')) NOT IN (" + Database.placeholders(skipped) + ")";
+            String order = state == State.SENDING ? "lease_until, id" : "next_attempt_at, id";
+            return "SELECT id, next_attempt_at FROM outbound_queue WHERE state = ? AND " + timeCondition + notBusy
+                    + " ORDER BY " + order + " FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED";
+        }
+    }
+
+    private record Candidate(long id, Instant nextAttempt) {
+    }
 
     private final Database db;
 
@@ -56,24 +88,27 @@ final class JdbcQueue implements QueueStore {
         Instant now = Database.now();
         Instant leaseUntil = now.plus(lease);
         return db.transaction("claiming queue rows", c -> {
-            List<Long> candidates = new ArrayList<>();
-            String notBusy = skip.isEmpty() ? ""
-                    : " AND LOWER(REGEXP_REPLACE(recipient, '^.*@', '')) NOT IN (" + Database.placeholders(skip.size()) + ")";
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT id FROM outbound_queue WHERE " + DUE + notBusy + " ORDER BY next_attempt_at, id FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED")) {
-                Database.setInstant(ps, 1, now);
-                Database.setInstant(ps, 2, now);
-                int p = 3;
-                for (String domain : skip) {
-                    ps.setString(p++, domain);
-                }
-                ps.setInt(p, max);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        candidates.add(rs.getLong(1));
+            List<Candidate> due = new ArrayList<>();
+            for (DueQuery q : DueQuery.values()) {
+                try (PreparedStatement ps = c.prepareStatement(q.sql(skip.size()))) {
+                    ps.setString(1, q.state.name());
+                    Database.setInstant(ps, 2, now);
+                    int p = 3;
+                    for (String domain : skip) {
+                        ps.setString(p++, domain);
+                    }
+                    ps.setInt(p, max);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            due.add(new Candidate(rs.getLong(1), Database.getInstant(rs, "next_attempt_at")));
+                        }
                     }
                 }
             }
+            // Oldest first across the three, as one ORDER BY next_attempt_at, id over all of them would.
+            // Rows beyond max stay locked (unclaimed) only until this short transaction ends.
+            due.sort(Comparator.comparing(Candidate::nextAttempt).thenComparingLong(Candidate::id));
+            List<Long> candidates = due.stream().limit(max).map(Candidate::id).toList();
             List<QueueEntry> claimed = new ArrayList<>();
             // The update repeats the due test, so a row another runner claimed and committed meanwhile
             // is not taken twice even if the database's SKIP LOCKED read an older version of it.
