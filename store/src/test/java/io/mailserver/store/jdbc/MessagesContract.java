@@ -388,6 +388,21 @@ abstract class MessagesContract extends StoreTestBase {
         assertEquals(1, store.maildrops().snapshot(alice.id()).size());
     }
 
+    /** Removing a user reclaims its mail the same way: in small transactions after the commit. */
+    @Test
+    void removingAUserWithAFiftyMegabyteMessageWorksWithASmallHeap() throws Exception {
+        User alice = user("alice@example.test");
+        try (Delivery d = store.messages().begin("big@remote.example", "QBIG")) {
+            new Generated(50L * 1024 * 1024).transferTo(d.content());
+            d.addLocalRecipient(alice.id());
+            d.commit();
+        }
+        store.users().remove(addr("alice@example.test"));
+        assertEquals(0, count("SELECT COUNT(*) FROM message_chunks"));
+        assertEquals(0, count("SELECT COUNT(*) FROM messages"));
+        assertTrue(store.isAvailable());
+    }
+
     /** A crash between removing the last reference and reclaiming the content leaks nothing for good. */
     @Test
     void theSweeperReclaimsContentThatNothingReferences() throws Exception {
