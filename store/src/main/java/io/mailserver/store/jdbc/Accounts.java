@@ -67,15 +67,15 @@ final class Accounts {
     /**
      * Removes a user: its mailbox entries (content reclaimed when nothing else uses it), its maildrop
      * lock, its memberships in aliases (aliases left without targets go too), then the user.
+     * @return the messages its entries referred to: for {@link Contents#reclaimAfterCommit} once committed
      */
-    static void removeUser(Connection c, long userId, String key) throws SQLException {
+    static List<Long> removeUser(Connection c, long userId, String key) throws SQLException {
         List<Long> messages = Contents.messagesOf(c, "mailbox_entries", "user_id = ?", userId);
-        Contents.lock(c, messages);
         update(c, "DELETE FROM mailbox_entries WHERE user_id = ?", userId);
         update(c, "DELETE FROM maildrop_locks WHERE user_id = ?", userId);
         removeMemberships(c, key);
         update(c, "DELETE FROM users WHERE id = ?", userId);
-        Contents.reclaim(c, messages);
+        return messages;
     }
 
     /** Removes an alias with its targets, and its memberships in other aliases. */

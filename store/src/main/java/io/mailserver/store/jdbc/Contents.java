@@ -1,5 +1,6 @@
 package io.mailserver.store.jdbc;
 
+import io.mailserver.store.StoreException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,57 +9,129 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Message content bookkeeping shared by the maildrop, the queue and user removal: content lives as long
  * as a mailbox entry or a queue row that still needs it (any state but DELIVERED) refers to it.
  *
- * <p>Why the lock: two transactions that each delete one of the last two references would, under READ
- * COMMITTED, each still see the other's reference and neither would reclaim. Locking the message rows
- * (in id order, so no deadlock) before deleting references serialises them: the second sees the first's
- * delete and reclaims.
+ * <p>Reclaim runs in two steps. The user-visible change (mailbox entries or queue rows deleted, a row
+ * marked DELIVERED) is one transaction, all or nothing. The content those rows referred to is reclaimed
+ * afterwards in small transactions of {@link #CHUNKS_PER_TRANSACTION} chunk rows each, then the message
+ * row: on H2 a transaction keeps every row it deleted in memory (its undo log) until it ends, so one
+ * transaction deleting a 50 MB message needed 50 MB of heap and, out of memory, H2 closed the database.
+ * A crash between the two steps leaves content nothing refers to; {@link #sweep} finds and reclaims it
+ * (at open and periodically, see {@link ContentSweeper}).
+ *
+ * <p>Why no lock is needed: a message is referenced by the rows its delivery inserted, in the same
+ * transaction as the message itself, and never gains a reference afterwards (content is stored once
+ * per delivery; a DELIVERED queue row never changes state again). So a committed message found
+ * unreferenced stays unreferenced, and a message being delivered right now is not committed, hence
+ * invisible to the check. Of two transactions deleting the last two references, the later to commit
+ * sees both deletes when it reclaims after its commit.
  */
 final class Contents {
+    private static final Logger log = LoggerFactory.getLogger(Contents.class);
+
     static final int CHUNK_SIZE = 256 * 1024;
-    private static final int IN_LIST = 500;
+    /** 1 MiB of chunk data per reclaiming transaction: the most H2 holds in memory for one of them. */
+    static final int CHUNKS_PER_TRANSACTION = 4;
+    private static final int SWEEP_BATCH = 500;
+    private static final String UNREFERENCED =
+            "NOT EXISTS (SELECT 1 FROM mailbox_entries e WHERE e.message_id = messages.id)"
+                    + " AND NOT EXISTS (SELECT 1 FROM outbound_queue q WHERE q.message_id = messages.id AND q.state <> 'DELIVERED')";
 
     private Contents() {
     }
 
-    /** Locks the given messages' rows until the transaction ends. */
-    static void lock(Connection c, Collection<Long> messageIds) throws SQLException {
-        for (List<Long> batch : Database.batches(new TreeSet<>(messageIds), IN_LIST)) {
-            String sql = "SELECT id FROM messages WHERE id IN (" + Database.placeholders(batch.size()) + ") ORDER BY id FOR UPDATE";
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                bind(ps, batch);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        // rows are now locked
-                    }
-                }
-            }
-        }
-    }
-
-    /** Deletes those of the given messages (and their chunks) that nothing refers to any more. */
-    static int reclaim(Connection c, Collection<Long> messageIds) throws SQLException {
+    /**
+     * Reclaims those of the given messages that nothing refers to any more, each in its own small
+     * transactions. Call after the transaction that removed the references has committed. A failure is
+     * logged, not thrown: the caller's change is already committed, and the sweeper retries later.
+     * @return how many messages were reclaimed
+     */
+    static int reclaimAfterCommit(Database db, Collection<Long> messageIds) {
         int reclaimed = 0;
-        for (List<Long> batch : Database.batches(new TreeSet<>(messageIds), IN_LIST)) {
-            String unused = "id IN (" + Database.placeholders(batch.size()) + ")"
-                    + " AND NOT EXISTS (SELECT 1 FROM mailbox_entries e WHERE e.message_id = messages.id)"
-                    + " AND NOT EXISTS (SELECT 1 FROM outbound_queue q WHERE q.message_id = messages.id AND q.state <> 'DELIVERED')";
-            // Chunks first and explicitly: cheaper than relying on the cascade for large messages on H2.
-            try (PreparedStatement ps = c.prepareStatement(
-                    "DELETE FROM message_chunks WHERE message_id IN (SELECT id FROM messages WHERE " + unused + ")")) {
-                bind(ps, batch);
-                ps.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM messages WHERE " + unused)) {
-                bind(ps, batch);
-                reclaimed += ps.executeUpdate();
+        for (long id : new TreeSet<>(messageIds)) {
+            try {
+                if (reclaim(db, id)) {
+                    reclaimed++;
+                }
+            } catch (StoreException e) {
+                log.warn("content of message {} not reclaimed now (the sweeper retries): {}", id, e.getMessage());
             }
         }
         return reclaimed;
+    }
+
+    /** Reclaims one message if nothing refers to it: its chunks a few per transaction, then its row. */
+    static boolean reclaim(Database db, long messageId) {
+        boolean unreferenced = db.read("checking references to message " + messageId, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM messages WHERE id = ? AND " + UNREFERENCED)) {
+                ps.setLong(1, messageId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+        if (!unreferenced) {
+            return false;
+        }
+        while (db.transaction("reclaiming the content of message " + messageId, c -> deleteSomeChunks(c, messageId))) {
+            // next few chunks, in a new transaction
+        }
+        // The condition again, though it cannot have changed (see the class comment): cheap insurance.
+        return db.transaction("reclaiming message " + messageId,
+                c -> Accounts.update(c, "DELETE FROM messages WHERE id = ? AND " + UNREFERENCED, messageId)) == 1;
+    }
+
+    /**
+     * Deletes the next few chunks (by seq) of a message; false when none were left. Loops on what is
+     * left rather than on what this call deleted, so a concurrent reclaimer of the same message (which
+     * makes this delete find nothing) cannot end the loop early and leave the rest to the cascade.
+     */
+    private static boolean deleteSomeChunks(Connection c, long messageId) throws SQLException {
+        int first;
+        try (PreparedStatement ps = c.prepareStatement("SELECT MIN(seq) FROM message_chunks WHERE message_id = ?")) {
+            ps.setLong(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                first = rs.getInt(1);
+                if (rs.wasNull()) {
+                    return false;
+                }
+            }
+        }
+        Accounts.update(c, "DELETE FROM message_chunks WHERE message_id = ? AND seq < ?", messageId, first + CHUNKS_PER_TRANSACTION);
+        return true;
+    }
+
+    /**
+     * Reclaims every message that no mailbox entry or queue row refers to: what a crash between a
+     * delete and its reclaim left behind. Uncommitted deliveries are invisible here, so never swept.
+     * @return how many messages were reclaimed
+     */
+    static int sweep(Database db) {
+        int total = 0;
+        while (true) {
+            List<Long> ids = db.read("finding unreferenced messages", c -> {
+                List<Long> out = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT id FROM messages WHERE " + UNREFERENCED + " ORDER BY id FETCH FIRST " + SWEEP_BATCH + " ROWS ONLY");
+                     ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getLong(1));
+                    }
+                }
+                return out;
+            });
+            int reclaimed = reclaimAfterCommit(db, ids);
+            total += reclaimed;
+            if (ids.size() < SWEEP_BATCH || reclaimed == 0) {
+                return total;
+            }
+        }
     }
 
     /** The message ids that the given rows of {@code table} (mailbox_entries or outbound_queue) refer to. */
@@ -75,11 +148,5 @@ final class Contents {
             }
         }
         return ids;
-    }
-
-    static void bind(PreparedStatement ps, List<Long> ids) throws SQLException {
-        for (int i = 0; i < ids.size(); i++) {
-            ps.setLong(i + 1, ids.get(i));
-        }
     }
 }

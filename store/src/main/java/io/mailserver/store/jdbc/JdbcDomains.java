@@ -107,7 +107,8 @@ final class JdbcDomains implements DomainRepository {
     @Override
     public void remove(String name, boolean force) {
         String domain = Accounts.normalizeDomain(name);
-        db.write("removing domain " + domain, c -> {
+        List<Long> messages = db.write("removing domain " + domain, c -> {
+            List<Long> referred = new ArrayList<>();
             long id = Accounts.domainId(c, domain).orElseThrow(() -> new NotFoundException("no domain " + domain));
             List<Object[]> users = rows(c, "SELECT id, address FROM users WHERE domain_id = ? ORDER BY address", id);
             List<Object[]> aliases = rows(c, "SELECT id, address FROM aliases WHERE domain_id = ? ORDER BY address", id);
@@ -116,7 +117,7 @@ final class JdbcDomains implements DomainRepository {
                         + " alias(es); remove them first or use --force");
             }
             for (Object[] u : users) {
-                Accounts.removeUser(c, (Long) u[0], (String) u[1]);
+                referred.addAll(Accounts.removeUser(c, (Long) u[0], (String) u[1]));
             }
             for (Object[] a : aliases) {
                 if (Accounts.aliasId(c, (String) a[1]).isPresent()) { // may be gone already as an emptied alias
@@ -124,8 +125,9 @@ final class JdbcDomains implements DomainRepository {
                 }
             }
             Accounts.update(c, "DELETE FROM domains WHERE id = ?", id);
-            return null;
+            return referred;
         });
+        Contents.reclaimAfterCommit(db, messages);
     }
 
     private static List<Object[]> rows(Connection c, String sql, long id) throws SQLException {

@@ -65,6 +65,7 @@ public final class JdbcMailStore implements MailStore {
     private final JdbcMaildrops maildrops;
     private final JdbcQueue queue;
     private final MessageStore messages;
+    private final ContentSweeper sweeper;
 
     private JdbcMailStore(HikariDataSource dataSource, GroupCommit groupCommit, String description, Path tempDir, PasswordHasher hasher) {
         this.dataSource = dataSource;
@@ -77,6 +78,7 @@ public final class JdbcMailStore implements MailStore {
         this.maildrops = new JdbcMaildrops(db);
         this.queue = new JdbcQueue(db);
         this.messages = (sender, queueId) -> new JdbcDelivery(db, tempDir, sender, queueId);
+        this.sweeper = new ContentSweeper(db);
     }
 
     /** Opens the store the configuration names (db.url, or the embedded H2 file under the data directory). */
@@ -139,7 +141,9 @@ public final class JdbcMailStore implements MailStore {
                     ? h2GroupCommit(ds, description)
                     : GroupCommit.none();
             log.info("store open: {} (group commit: {})", description, gc.enabled() ? "CHECKPOINT SYNC" : "database commit");
-            return new JdbcMailStore(ds, gc, description, tempDir, hasher);
+            JdbcMailStore store = new JdbcMailStore(ds, gc, description, tempDir, hasher);
+            store.sweeper.start();
+            return store;
         } catch (FlywayException e) {
             ds.close();
             throw new StoreException("cannot migrate the database schema (" + description + "): " + rootMessage(e), e);
@@ -294,8 +298,18 @@ public final class JdbcMailStore implements MailStore {
         return groupCommit.syncCount();
     }
 
+    /**
+     * Reclaims now the content of every message that no mailbox entry or queue row refers to (the
+     * background sweeper does the same at open and every {@link ContentSweeper#INTERVAL}).
+     * @return how many messages were reclaimed
+     */
+    int sweepUnreferencedContent() {
+        return Contents.sweep(db);
+    }
+
     @Override
     public void close() {
+        sweeper.close();
         groupCommit.close();
         dataSource.close();
     }

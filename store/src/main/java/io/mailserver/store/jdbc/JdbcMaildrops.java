@@ -109,7 +109,9 @@ final class JdbcMaildrops implements MaildropStore {
 
     @Override
     public int delete(long userId, Collection<Long> uids) {
-        return db.write("deleting messages of user #" + userId, c -> {
+        List<Long> messages = new ArrayList<>();
+        int remaining = db.write("deleting messages of user #" + userId, c -> {
+            messages.clear();
             for (List<Long> batch : Database.batches(uids, IN_LIST)) {
                 String in = "user_id = ? AND id IN (" + Database.placeholders(batch.size()) + ")";
                 Object[] params = new Object[batch.size() + 1];
@@ -117,12 +119,12 @@ final class JdbcMaildrops implements MaildropStore {
                 for (int i = 0; i < batch.size(); i++) {
                     params[i + 1] = batch.get(i);
                 }
-                List<Long> messages = Contents.messagesOf(c, "mailbox_entries", in, params);
-                Contents.lock(c, messages);
+                messages.addAll(Contents.messagesOf(c, "mailbox_entries", in, params));
                 Accounts.update(c, "DELETE FROM mailbox_entries WHERE " + in, params);
-                Contents.reclaim(c, messages);
             }
             return Accounts.longValue(c, "SELECT COUNT(*) FROM mailbox_entries WHERE user_id = ?", userId).orElse(0L).intValue();
         });
+        Contents.reclaimAfterCommit(db, messages);
+        return remaining;
     }
 }

@@ -15,6 +15,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -31,6 +32,37 @@ final class JdbcQueue implements QueueStore {
     private static final String COLUMNS =
             "id, message_id, queue_id, sender, recipient, state, attempts, created_at, next_attempt_at, last_reply";
     private static final String DUE = "((state IN ('QUEUED', 'DEFERRED') AND next_attempt_at <= ?) OR (state = 'SENDING' AND lease_until < ?))";
+
+    /**
+     * The due rows, one query per state so that each is answered from an index ((state, next_attempt_at)
+     * and, for expired leases, (state, lease_until)): one query with an OR of the conditions made H2
+     * scan the whole table, DELIVERED history included, on every claim.
+     */
+    enum DueQuery {
+        QUEUED(State.QUEUED, "next_attempt_at <= ?"),
+        DEFERRED(State.DEFERRED, "next_attempt_at <= ?"),
+        LEASE_EXPIRED(State.SENDING, "lease_until < ?");
+
+        final State state;
+        private final String timeCondition;
+
+        DueQuery(State state, String timeCondition) {
+            this.state = state;
+            this.timeCondition = timeCondition;
+        }
+
+        /** Parameters: the state, now, the {@code skipped} domains, the row limit. */
+        String sql(int skipped) {
+            String notBusy = skipped == 0 ? ""
+                    : " AND LOWER(REGEXP_REPLACE(recipient, '^.*@', '')) NOT IN (" + Database.placeholders(skipped) + ")";
+            String order = state == State.SENDING ? "lease_until, id" : "next_attempt_at, id";
+            return "SELECT id, next_attempt_at FROM outbound_queue WHERE state = ? AND " + timeCondition + notBusy
+                    + " ORDER BY " + order + " FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED";
+        }
+    }
+
+    private record Candidate(long id, Instant nextAttempt) {
+    }
 
     private final Database db;
 
@@ -56,24 +88,27 @@ final class JdbcQueue implements QueueStore {
         Instant now = Database.now();
         Instant leaseUntil = now.plus(lease);
         return db.transaction("claiming queue rows", c -> {
-            List<Long> candidates = new ArrayList<>();
-            String notBusy = skip.isEmpty() ? ""
-                    : " AND LOWER(REGEXP_REPLACE(recipient, '^.*@', '')) NOT IN (" + Database.placeholders(skip.size()) + ")";
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT id FROM outbound_queue WHERE " + DUE + notBusy + " ORDER BY next_attempt_at, id FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED")) {
-                Database.setInstant(ps, 1, now);
-                Database.setInstant(ps, 2, now);
-                int p = 3;
-                for (String domain : skip) {
-                    ps.setString(p++, domain);
-                }
-                ps.setInt(p, max);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        candidates.add(rs.getLong(1));
+            List<Candidate> due = new ArrayList<>();
+            for (DueQuery q : DueQuery.values()) {
+                try (PreparedStatement ps = c.prepareStatement(q.sql(skip.size()))) {
+                    ps.setString(1, q.state.name());
+                    Database.setInstant(ps, 2, now);
+                    int p = 3;
+                    for (String domain : skip) {
+                        ps.setString(p++, domain);
+                    }
+                    ps.setInt(p, max);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            due.add(new Candidate(rs.getLong(1), Database.getInstant(rs, "next_attempt_at")));
+                        }
                     }
                 }
             }
+            // Oldest first across the three, as one ORDER BY next_attempt_at, id over all of them would.
+            // Rows beyond max stay locked (unclaimed) only until this short transaction ends.
+            due.sort(Comparator.comparing(Candidate::nextAttempt).thenComparingLong(Candidate::id));
+            List<Long> candidates = due.stream().limit(max).map(Candidate::id).toList();
             List<QueueEntry> claimed = new ArrayList<>();
             // The update repeats the due test, so a row another runner claimed and committed meanwhile
             // is not taken twice even if the database's SKIP LOCKED read an older version of it.
@@ -166,12 +201,11 @@ final class JdbcQueue implements QueueStore {
      * work, there is nothing left to record.
      */
     private void finish(long id, State state, Instant nextAttempt, String reply) {
-        db.write("recording the outcome of queue row " + id, c -> {
-            Optional<Long> message = Accounts.longValue(c, "SELECT message_id FROM outbound_queue WHERE id = ?", id);
-            if (message.isEmpty()) {
-                return null;
+        Optional<Long> message = db.write("recording the outcome of queue row " + id, c -> {
+            Optional<Long> referred = Accounts.longValue(c, "SELECT message_id FROM outbound_queue WHERE id = ?", id);
+            if (referred.isEmpty()) {
+                return referred;
             }
-            Contents.lock(c, message.stream().toList());
             boolean finished = state == State.DELIVERED || state == State.FAILED;
             try (PreparedStatement ps = c.prepareStatement("UPDATE outbound_queue SET state = ?, attempts = attempts + 1, last_reply = ?,"
                     + " next_attempt_at = COALESCE(?, next_attempt_at), claimed_by = NULL, lease_until = NULL, finished_at = ? WHERE id = ?")) {
@@ -182,11 +216,11 @@ final class JdbcQueue implements QueueStore {
                 ps.setLong(5, id);
                 ps.executeUpdate();
             }
-            if (state == State.DELIVERED) {
-                Contents.reclaim(c, message.stream().toList());
-            }
-            return null;
+            return referred;
         });
+        if (state == State.DELIVERED) {
+            Contents.reclaimAfterCommit(db, message.stream().toList());
+        }
     }
 
     private static String truncate(String reply) {
@@ -238,33 +272,32 @@ final class JdbcQueue implements QueueStore {
 
     @Override
     public boolean delete(long id) {
-        return db.write("deleting queue row " + id, c -> {
-            Optional<Long> message = Accounts.longValue(c, "SELECT message_id FROM outbound_queue WHERE id = ?", id);
-            if (message.isEmpty()) {
-                return false;
+        Optional<Long> message = db.write("deleting queue row " + id, c -> {
+            Optional<Long> referred = Accounts.longValue(c, "SELECT message_id FROM outbound_queue WHERE id = ?", id);
+            if (referred.isPresent()) {
+                Accounts.update(c, "DELETE FROM outbound_queue WHERE id = ?", id);
             }
-            Contents.lock(c, message.stream().toList());
-            Accounts.update(c, "DELETE FROM outbound_queue WHERE id = ?", id);
-            Contents.reclaim(c, message.stream().toList());
-            return true;
+            return referred;
         });
+        Contents.reclaimAfterCommit(db, message.stream().toList());
+        return message.isPresent();
     }
 
     @Override
     public int purge(Instant finishedBefore) {
-        return db.write("purging finished queue rows", c -> {
+        List<Long> messages = new ArrayList<>();
+        int removed = db.write("purging finished queue rows", c -> {
             String finished = "state IN ('DELIVERED', 'FAILED') AND finished_at < ?";
-            List<Long> messages = Contents.messagesOf(c, "outbound_queue", finished,
-                    OffsetDateTime.ofInstant(finishedBefore, ZoneOffset.UTC));
-            Contents.lock(c, messages);
-            int removed;
+            messages.clear();
+            messages.addAll(Contents.messagesOf(c, "outbound_queue", finished,
+                    OffsetDateTime.ofInstant(finishedBefore, ZoneOffset.UTC)));
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM outbound_queue WHERE " + finished)) {
                 Database.setInstant(ps, 1, finishedBefore);
-                removed = ps.executeUpdate();
+                return ps.executeUpdate();
             }
-            Contents.reclaim(c, messages);
-            return removed;
         });
+        Contents.reclaimAfterCommit(db, messages);
+        return removed;
     }
 
     @Override

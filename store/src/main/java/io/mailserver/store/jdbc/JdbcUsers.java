@@ -126,11 +126,11 @@ final class JdbcUsers implements UserRepository {
     @Override
     public void remove(MailAddress address) {
         String key = address.key();
-        db.write("removing user " + key, c -> {
+        List<Long> messages = db.write("removing user " + key, c -> {
             User user = Accounts.userByKey(c, key).orElseThrow(() -> new NotFoundException("no user " + key));
-            Accounts.removeUser(c, user.id(), key);
-            return null;
+            return Accounts.removeUser(c, user.id(), key);
         });
+        Contents.reclaimAfterCommit(db, messages);
     }
 
     @Override

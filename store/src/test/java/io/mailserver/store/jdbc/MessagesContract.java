@@ -361,4 +361,89 @@ abstract class MessagesContract extends StoreTestBase {
         }
         assertEquals(200, count("SELECT COUNT(*) FROM message_chunks"));
     }
+
+    /**
+     * The benchmark's bug: on H2 one transaction deleting all 200 chunk rows kept them in its undo log
+     * and ran out of a 64 MB heap (the store's tests run with -Xmx64m), then H2 closed the database.
+     */
+    @Test
+    void aFiftyMegabyteMessageIsDeletedWithASmallHeap() throws Exception {
+        User alice = user("alice@example.test");
+        long id;
+        try (Delivery d = store.messages().begin("big@remote.example", "QBIG")) {
+            new Generated(50L * 1024 * 1024).transferTo(d.content());
+            d.addLocalRecipient(alice.id());
+            id = d.commit();
+        }
+        assertEquals(200, count("SELECT COUNT(*) FROM message_chunks WHERE message_id = ?", id));
+        long uid = store.maildrops().snapshot(alice.id()).get(0).uid();
+
+        assertEquals(0, store.maildrops().delete(alice.id(), List.of(uid)));
+
+        assertEquals(0, count("SELECT COUNT(*) FROM mailbox_entries"));
+        assertEquals(0, count("SELECT COUNT(*) FROM message_chunks"));
+        assertEquals(0, count("SELECT COUNT(*) FROM messages"));
+        assertTrue(store.isAvailable(), "the database is still open");
+        deliver("a@remote.example", BODY, List.of(alice.id()), List.of());
+        assertEquals(1, store.maildrops().snapshot(alice.id()).size());
+    }
+
+    /** Removing a user reclaims its mail the same way: in small transactions after the commit. */
+    @Test
+    void removingAUserWithAFiftyMegabyteMessageWorksWithASmallHeap() throws Exception {
+        User alice = user("alice@example.test");
+        try (Delivery d = store.messages().begin("big@remote.example", "QBIG")) {
+            new Generated(50L * 1024 * 1024).transferTo(d.content());
+            d.addLocalRecipient(alice.id());
+            d.commit();
+        }
+        store.users().remove(addr("alice@example.test"));
+        assertEquals(0, count("SELECT COUNT(*) FROM message_chunks"));
+        assertEquals(0, count("SELECT COUNT(*) FROM messages"));
+        assertTrue(store.isAvailable());
+    }
+
+    /** A crash between removing the last reference and reclaiming the content leaks nothing for good. */
+    @Test
+    void theSweeperReclaimsContentThatNothingReferences() throws Exception {
+        User alice = user("alice@example.test");
+        long orphan;
+        try (Delivery d = store.messages().begin("big@remote.example", "QORPHAN")) {
+            new Generated(3L * 256 * 1024 + 5).transferTo(d.content());
+            d.addLocalRecipient(alice.id());
+            orphan = d.commit();
+        }
+        long kept = deliver("a@remote.example", BODY, List.of(alice.id()), List.of());
+        long queued = deliver("a@remote.example", BODY, List.of(), List.of("x@remote.example"));
+        long failed = deliver("a@remote.example", BODY, List.of(), List.of("y@remote.example"));
+        store.queue().markFailed(store.queue().list().stream().filter(q -> q.messageId() == failed).findFirst().orElseThrow().id(), "550");
+        // The "crash": the entry is gone, the content was never reclaimed.
+        store.database().write("deleting an entry only", c -> Accounts.update(c, "DELETE FROM mailbox_entries WHERE message_id = ?", orphan));
+        assertEquals(4, count("SELECT COUNT(*) FROM message_chunks WHERE message_id = ?", orphan));
+
+        assertEquals(1, store.sweepUnreferencedContent());
+
+        assertEquals(0, count("SELECT COUNT(*) FROM message_chunks WHERE message_id = ?", orphan));
+        assertEquals(0, count("SELECT COUNT(*) FROM messages WHERE id = ?", orphan));
+        for (long live : List.of(kept, queued, failed)) {
+            assertEquals(1, count("SELECT COUNT(*) FROM messages WHERE id = ?", live), "message " + live);
+            assertEquals(1, count("SELECT COUNT(*) FROM message_chunks WHERE message_id = ?", live), "message " + live);
+        }
+        assertEquals(0, store.sweepUnreferencedContent(), "nothing left to sweep");
+    }
+
+    /** The store sweeps when it opens, so content orphaned by a crash goes at the next start. */
+    @Test
+    void openingTheStoreSweepsOrphanedContent() throws Exception {
+        User alice = user("alice@example.test");
+        long orphan = deliver("a@remote.example", BODY, List.of(alice.id()), List.of());
+        store.database().write("deleting an entry only", c -> Accounts.update(c, "DELETE FROM mailbox_entries WHERE message_id = ?", orphan));
+        store.close();
+        store = reopen();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (count("SELECT COUNT(*) FROM messages WHERE id = ?", orphan) != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(0, count("SELECT COUNT(*) FROM messages WHERE id = ?", orphan));
+    }
 }

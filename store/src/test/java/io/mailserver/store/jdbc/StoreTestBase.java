@@ -45,6 +45,12 @@ abstract class StoreTestBase {
         }
     }
 
+    /** The same database again, as after a restart (the current store must be closed first). */
+    JdbcMailStore reopen() {
+        String url = backend() == Backend.POSTGRES ? POSTGRES_DATABASES.get(getClass()) : backend().url(dataDir);
+        return backend().open(url, dataDir);
+    }
+
     @AfterEach
     void closeStore() {
         if (store != null) {
