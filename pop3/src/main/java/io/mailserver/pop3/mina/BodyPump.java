@@ -78,6 +78,7 @@ final class BodyPump {
                     body.close();
                     return true;
                 }
+                forgetSent();
                 inFlight.addLast(new InFlight(written, handedOver));
                 if (io.getScheduledWriteBytes() > HIGH_WATER) {
                     // the next read happens when the client has taken some of it, on a worker, not here
@@ -94,12 +95,19 @@ final class BodyPump {
         }
     }
 
+    /** Drops chunks already sent, so the list stays as short as the queue (constant heap for any size). */
+    private void forgetSent() {
+        while (!inFlight.isEmpty() && inFlight.peekFirst().future().isDone()) {
+            inFlight.pollFirst();
+        }
+    }
+
     /**
      * The future of the earliest chunk after whose sending at most {@link #LOW_WATER} bytes of ours stay
-     * queued (writes complete in order). Futures of chunks already sent are dropped on the way.
+     * queued (writes complete in order).
      */
     private WriteFuture lowWaterMark() {
-        while (inFlight.size() > 1 && (inFlight.peekFirst().future().isDone() || inFlight.peekFirst().end() < handedOver - LOW_WATER)) {
+        while (inFlight.size() > 1 && inFlight.peekFirst().end() < handedOver - LOW_WATER) {
             inFlight.pollFirst();
         }
         return inFlight.pollFirst().future();

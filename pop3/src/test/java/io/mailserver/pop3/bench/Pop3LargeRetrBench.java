@@ -31,7 +31,7 @@ public final class Pop3LargeRetrBench {
     }
 
     public static void main(String[] args) throws Exception {
-        long size = (args.length > 0 ? Long.parseLong(args[0]) : 50) * 1_000_000L;
+        long size = (long) ((args.length > 0 ? Double.parseDouble(args[0]) : 50) * 1_000_000L);
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         byte[] line = ("x".repeat(78) + "\r\n").getBytes(StandardCharsets.US_ASCII);
         try (TempStore temp = TempStore.create()) {
