@@ -47,7 +47,7 @@ public final class MessageBody implements Closeable {
      */
     public MessageBody(InputStream in, long bodyLines, LongConsumer onClose) {
         this.in = in;
-        this.inBuf = new byte[8192];
+        this.inBuf = new byte[16 * 1024];
         this.limited = bodyLines >= 0;
         this.bodyLinesLeft = bodyLines;
         this.onClose = onClose;
@@ -93,25 +93,45 @@ public final class MessageBody implements Closeable {
                 }
                 continue;
             }
-            byte b = inBuf[inPos];
-            if (lineLength == 0 && b == '.') {
+            if (lineLength == 0 && inBuf[inPos] == '.') {
                 // RFC 1939 section 3: byte-stuff a line that begins with the termination octet
                 if (len - n < 2) {
                     break;
                 }
                 out[off + n++] = '.';
             }
-            out[off + n++] = b;
-            inPos++;
-            if (b == '\n') {
-                endOfLine(lineLength == 0 || (lineLength == 1 && lastByte == '\r'));
-            } else {
-                lineLength++;
-            }
-            lastByte = b;
+            n += copyRun(out, off + n, len - n);
         }
         produced += n;
         return n;
+    }
+
+    /**
+     * Copies input bytes up to and including the next LF (a line end), or as many as fit; the caller has
+     * stuffed the line's first byte already if needed. One scan and one arraycopy per run, not per byte.
+     * @return bytes copied, at least 1
+     */
+    private int copyRun(byte[] out, int at, int room) {
+        int end = Math.min(inLen, inPos + room);
+        int i = inPos;
+        while (i < end && inBuf[i] != '\n') {
+            i++;
+        }
+        boolean lineEnds = i < end;
+        int k = (lineEnds ? i + 1 : i) - inPos;
+        System.arraycopy(inBuf, inPos, out, at, k);
+        if (lineEnds) {
+            int length = lineLength + k - 1; // bytes before the LF
+            byte beforeLf = k >= 2 ? inBuf[i - 1] : lastByte;
+            inPos += k;
+            lastByte = '\n';
+            endOfLine(length == 0 || (length == 1 && beforeLf == '\r'));
+        } else {
+            lineLength += k;
+            lastByte = inBuf[inPos + k - 1];
+            inPos += k;
+        }
+        return k;
     }
 
     /** Tracks header end and body lines for TOP. */

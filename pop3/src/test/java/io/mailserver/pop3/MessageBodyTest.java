@@ -144,4 +144,51 @@ class MessageBodyTest {
         assertArrayEquals(reference(content), render(content, -1, 65536));
         assertArrayEquals(reference(content), render(content, -1, 8191));
     }
+
+    /** An input stream that hands out its content in pieces of the given sizes (then the rest), as the store's chunks do. */
+    static InputStream inPieces(byte[] content, int... sizes) {
+        return new ByteArrayInputStream(content) {
+            private int piece;
+
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                int limit = piece < sizes.length ? sizes[piece++] : len;
+                return super.read(b, off, Math.min(len, limit));
+            }
+        };
+    }
+
+    static byte[] renderInPieces(byte[] content, long bodyLines, int outSize, int... pieces) throws IOException {
+        MessageBody body = new MessageBody(inPieces(content, pieces), bodyLines, n -> { });
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[outSize];
+        for (int n; (n = body.read(buf, 0, buf.length)) >= 0; ) {
+            out.write(buf, 0, n);
+        }
+        body.close();
+        return out.toByteArray();
+    }
+
+    @Test
+    void linesSplitAcrossInputReadsAreStuffedAndCountedAlike() throws IOException {
+        byte[] content = "A: 1\r\n\r\n.one\r\ntwo\r\n.\r\n..four\r\nfive\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] whole = reference(content);
+        // every split point: a dot line starting exactly at a read boundary, CR and LF in different reads
+        for (int first = 1; first < content.length; first++) {
+            for (int outSize : new int[] {2, 3, 7, 65536}) {
+                assertArrayEquals(whole, renderInPieces(content, -1, outSize, first, 1, 2), "split at " + first + ", out " + outSize);
+                assertArrayEquals(render(content, 2, 65536), renderInPieces(content, 2, outSize, first, 1),
+                        "TOP, split at " + first + ", out " + outSize);
+            }
+        }
+        assertEquals("A: 1\r\n\r\n..one\r\ntwo\r\n.\r\n", new String(renderInPieces(content, 2, 65536, 10, 1), StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void blankLineEndingHeadersIsFoundWhenItsCrlfIsSplit() throws IOException {
+        byte[] content = "A: 1\r\n\r\nbody1\r\nbody2\r\n".getBytes(StandardCharsets.US_ASCII);
+        // the blank line's CR ends one read and its LF starts the next
+        assertEquals("A: 1\r\n\r\nbody1\r\n.\r\n", new String(renderInPieces(content, 1, 65536, 7, 1), StandardCharsets.US_ASCII));
+        assertEquals("A: 1\r\n\r\n.\r\n", new String(renderInPieces(content, 0, 65536, 7, 1), StandardCharsets.US_ASCII));
+    }
 }

@@ -2,6 +2,8 @@ package io.mailserver.pop3.mina;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -18,8 +20,10 @@ import io.mailserver.pop3.MessageBody;
  *
  * <p>Why not MINA's {@code StreamWriteFilter}: it reads the next chunk on {@code messageSent}, often on
  * an I/O processor thread, and our stream reads the database. Here every read happens on a handler or
- * worker thread: chunks are written while the session's queued bytes stay under a threshold; past it,
- * the last write's future hands the next read back to the worker pool.
+ * worker thread: chunks are written while the session's queued bytes stay under a high-water mark; past
+ * it, the future of an earlier chunk (the one after which at most the low-water mark is left queued)
+ * hands the next read back to the worker pool. Resuming while half the data is still queued lets the
+ * next store read overlap with sending, so the socket does not run dry at each refill.
  *
  * <p>The {@code +OK} line goes into the first chunk and the terminator into the last, so a small message
  * leaves in one write (a reply split in pieces waits for the client's delayed ACK).
@@ -29,13 +33,22 @@ final class BodyPump {
 
     static final int CHUNK = 64 * 1024;
     /** Queued-but-unsent bytes above which we wait for the client to read. */
-    static final long MAX_SCHEDULED = 4L * CHUNK;
+    static final long HIGH_WATER = 16L * CHUNK;
+    /** Reading resumes once no more than this many of our bytes are left unsent. */
+    static final long LOW_WATER = HIGH_WATER / 2;
+
+    /** A chunk handed to MINA and not yet known to be sent, with the reply offset where it ends. */
+    private record InFlight(WriteFuture future, long end) {
+    }
 
     private final IoSession io;
     private final MessageBody body;
     private final Executor worker;
     private final Runnable onFinished;
     private byte[] status;
+    private final Deque<InFlight> inFlight = new ArrayDeque<>();
+    /** Bytes of this reply handed to MINA so far. */
+    private long handedOver;
 
     BodyPump(IoSession io, String statusLine, MessageBody body, Executor worker, Runnable onFinished) {
         this.io = io;
@@ -59,14 +72,17 @@ final class BodyPump {
                 }
                 IoBuffer chunk = nextChunk();
                 boolean last = body.isFinished();
+                handedOver += chunk.remaining();
                 WriteFuture written = io.write(chunk);
                 if (last) {
                     body.close();
                     return true;
                 }
-                if (io.getScheduledWriteBytes() > MAX_SCHEDULED) {
+                forgetSent();
+                inFlight.addLast(new InFlight(written, handedOver));
+                if (io.getScheduledWriteBytes() > HIGH_WATER) {
                     // the next read happens when the client has taken some of it, on a worker, not here
-                    written.addListener(f -> resumeOnWorker());
+                    lowWaterMark().addListener(f -> resumeOnWorker());
                     return false;
                 }
             }
@@ -77,6 +93,24 @@ final class BodyPump {
             io.closeNow();
             return true;
         }
+    }
+
+    /** Drops chunks already sent, so the list stays as short as the queue (constant heap for any size). */
+    private void forgetSent() {
+        while (!inFlight.isEmpty() && inFlight.peekFirst().future().isDone()) {
+            inFlight.pollFirst();
+        }
+    }
+
+    /**
+     * The future of the earliest chunk after whose sending at most {@link #LOW_WATER} bytes of ours stay
+     * queued (writes complete in order).
+     */
+    private WriteFuture lowWaterMark() {
+        while (inFlight.size() > 1 && inFlight.peekFirst().end() < handedOver - LOW_WATER) {
+            inFlight.pollFirst();
+        }
+        return inFlight.pollFirst().future();
     }
 
     private void resumeOnWorker() {

@@ -39,7 +39,7 @@ public final class Pop3RetrieveBench {
         try (TempStore temp = TempStore.create()) {
             User user = temp.addUser("bench@example.test", "bench-pw");
             ServerConfig config = ServerConfig.fromMap(Map.of("server.data-dir", temp.dataDir().toString(),
-                    "server.hostname", "bench.example.test", "pop3.listen", "127.0.0.1:0"));
+                    "server.hostname", "bench.example.test", "pop3.listen", "127.0.0.1:0", "tls.allow-plaintext-auth", "true"));
             Pop3Service pop3 = Pop3Service.start(config, temp.store());
             try {
                 for (int r = 1; r <= rounds; r++) {
