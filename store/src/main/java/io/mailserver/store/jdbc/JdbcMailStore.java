@@ -129,6 +129,9 @@ public final class JdbcMailStore implements MailStore {
         hc.setMinimumIdle(Math.min(2, poolSize));
         hc.setConnectionTimeout(10_000);
         hc.setPoolName("store");
+        if (isH2(jdbcUrl)) {
+            hc.setExceptionOverrideClassName(H2ClosedEviction.class.getName());
+        }
         HikariDataSource ds;
         try {
             ds = new HikariDataSource(hc);
