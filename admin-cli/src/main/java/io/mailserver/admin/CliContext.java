@@ -5,6 +5,7 @@ import io.mailserver.config.ConfigException;
 import io.mailserver.config.ServerConfig;
 import io.mailserver.store.MailStore;
 import io.mailserver.store.StoreException;
+import io.mailserver.store.jdbc.UnreadableSecretException;
 
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -76,6 +77,9 @@ public final class CliContext implements AutoCloseable {
             ServerConfig storeConfig = config().with(Map.of(ConfigKeys.DB_POOL_SIZE, POOL_SIZE));
             try {
                 store = opener.open(storeConfig);
+            } catch (UnreadableSecretException e) {
+                // the embedded database's password is readable by the server's OS user (and root) only
+                throw new CliException(ExitCode.STORE_UNAVAILABLE, "cannot read " + e.file() + ": run mailctl as the server's user");
             } catch (StoreException | ConfigException e) {
                 throw e;
             } catch (RuntimeException e) {

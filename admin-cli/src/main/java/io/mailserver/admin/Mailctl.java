@@ -1,6 +1,5 @@
 package io.mailserver.admin;
 
-import io.mailserver.store.jdbc.JdbcMailStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -65,14 +64,14 @@ public final class Mailctl implements Runnable {
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "io/mailserver/admin/mailctl-logback.xml");
         }
-        int code = run(args, System.in, System.out, System.err, System.getenv(), Terminal.system(), JdbcMailStore::open);
+        int code = run(args, System.in, System.out, System.err, System.getenv(), Terminal.system(), StoreOpener.DEFAULT);
         System.out.flush();
         System.exit(code);
     }
 
     /** Runs one mailctl command in this process and returns its exit code (see {@link ExitCode}). */
     public static int run(String[] args, InputStream stdin, PrintStream out, PrintStream err, Map<String, String> env) {
-        return run(args, stdin, out, err, env, Terminal.system(), JdbcMailStore::open);
+        return run(args, stdin, out, err, env, Terminal.system(), StoreOpener.DEFAULT);
     }
 
     static int run(String[] args, InputStream stdin, PrintStream out, PrintStream err, Map<String, String> env,

@@ -48,7 +48,7 @@ final class CliRun {
      * the stored hash, so checks through {@link #openStore()} work either way.
      */
     CliRun cheapHashing() {
-        this.opener = config -> JdbcMailStore.open(config, new PasswordHasher(TempStore.TEST_ITERATIONS));
+        this.opener = config -> JdbcMailStore.open(config, new PasswordHasher(TempStore.TEST_ITERATIONS), JdbcMailStore.Role.TOOL);
         return this;
     }
 
@@ -72,7 +72,7 @@ final class CliRun {
                 code = Mailctl.run(args, in, o, e, env);
             } else {
                 code = Mailctl.run(args, in, o, e, env, terminal == null ? Terminal.system() : terminal,
-                        opener == null ? JdbcMailStore::open : opener);
+                        opener == null ? StoreOpener.DEFAULT : opener);
             }
         }
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

@@ -91,14 +91,14 @@ public final class ConfigKeys {
 
     static {
         key(HOSTNAME, "", STRING, "Name of this server in greetings and Received headers (empty: the machine's host name).");
-        key(DATA_DIR, "data", PATH, "Directory for the embedded database, the self-signed certificate and log files.");
+        key(DATA_DIR, "data", PATH, "Directory for the embedded database and its password (db.secret), the self-signed certificate and log files; created owner-only (0700). Run mailctl as the same OS user as the server.");
         key(DEFAULT_DOMAIN, "", DOMAIN_OR_EMPTY, "Domain assumed when a POP3 or AUTH user name has no @ (empty: full addresses only).");
         key(POSTMASTER, "", ADDRESS_OR_EMPTY, "Where mail to postmaster@ of any local domain goes when no user or alias of that name exists.");
         key(SHUTDOWN_GRACE, "30s", DURATION, "On SIGTERM, how long transactions in progress may take to finish.");
 
         key(DB_URL, "", STRING, "JDBC URL of the store (empty: an embedded H2 file in the data directory).");
         key(DB_USER, "mail", STRING, "Database user.");
-        key(DB_PASSWORD, "", STRING, "Database password.");
+        key(DB_PASSWORD, "", STRING, "Database password. For the embedded database leave it empty: a random one is made at the first start and kept in <data-dir>/db.secret.");
         key(DB_POOL_SIZE, "32", INT, "Maximum number of pooled database connections.");
 
         key(SMTP_LISTEN, "0.0.0.0:2525", LISTEN_OR_EMPTY, "SMTP (MX) listener; production: 0.0.0.0:25. Empty turns it off.");

@@ -18,6 +18,7 @@ import io.mailserver.net.LoginThrottle;
 import io.mailserver.net.tls.ServerTls;
 import io.mailserver.pop3.Pop3Service;
 import io.mailserver.store.MailStore;
+import io.mailserver.store.PasswordHasher;
 import io.mailserver.store.jdbc.JdbcMailStore;
 
 /** One server process: the store, and around it every listener and the outbound queue. */
@@ -40,7 +41,7 @@ public final class MailServer implements AutoCloseable {
 
     public static MailServer start(ServerConfig config) throws IOException {
         log.info("starting {} (data directory {})", config.hostname(), config.dataDir());
-        MailStore store = JdbcMailStore.open(config);
+        MailStore store = JdbcMailStore.open(config, new PasswordHasher(), JdbcMailStore.Role.SERVER);
         log.info("store: {}", config.databaseUrl().orElse("embedded H2 in " + config.dataDir().resolve("db")));
         MailServer server = new MailServer(config, store);
         try {

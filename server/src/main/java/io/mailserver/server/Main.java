@@ -10,6 +10,8 @@ import org.slf4j.LoggerFactory;
 import io.mailserver.config.ConfigDocs;
 import io.mailserver.config.ConfigException;
 import io.mailserver.config.ServerConfig;
+import io.mailserver.store.DataDirectory;
+import io.mailserver.store.StoreException;
 
 /**
  * {@code bin/mailserver [--config FILE]}: opens the store, starts every configured listener and the
@@ -56,6 +58,13 @@ public final class Main {
         } catch (ConfigException e) {
             err.println("mailserver: " + e.getMessage());
             return 78;
+        }
+        try {
+            // before logging, which may write its file inside and would create the directory with the umask's mode
+            DataDirectory.create(config.dataDir());
+        } catch (StoreException e) {
+            err.println("mailserver: " + e.getMessage());
+            return 1;
         }
         LoggingSetup.apply(config);
         Logger log = LoggerFactory.getLogger(Main.class);

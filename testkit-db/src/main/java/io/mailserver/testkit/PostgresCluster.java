@@ -310,7 +310,7 @@ public final class PostgresCluster implements AutoCloseable {
         return Optional.empty();
     }
 
-    private static boolean isRoot() {
+    static boolean isRoot() {
         try {
             return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
@@ -318,7 +318,7 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
-    private static boolean accountExists(String name) {
+    static boolean accountExists(String name) {
         try {
             return Files.readAllLines(Path.of("/etc/passwd")).stream().anyMatch(l -> l.startsWith(name + ":"));
         } catch (IOException e) {

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.mailserver.config.ServerConfig;
 import io.mailserver.store.AliasRepository;
+import io.mailserver.store.DataDirectory;
 import io.mailserver.store.Delivery;
 import io.mailserver.store.Directory;
 import io.mailserver.store.DomainRepository;
@@ -18,7 +19,6 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -45,6 +45,17 @@ public final class JdbcMailStore implements MailStore {
      * a burst of writers waits rather than fails.
      */
     public static final String H2_SETTINGS = ";WRITE_DELAY=0;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000";
+
+    /** Who opens the store: decides the background work and the one-time upgrade done at open. */
+    public enum Role {
+        /**
+         * The server: sweeps unreferenced content at open and every {@link ContentSweeper#INTERVAL}, and gives
+         * an embedded database still on the empty password a random one (see {@link EmbeddedSecret}).
+         */
+        SERVER,
+        /** mailctl and other short commands: no background work and no upgrade (the server does both). */
+        TOOL
+    }
 
     static {
         // AUTO_SERVER starts H2's TCP server with -tcpAllowOthers on all interfaces (H2 2.3.232,
@@ -81,20 +92,48 @@ public final class JdbcMailStore implements MailStore {
         this.sweeper = new ContentSweeper(db);
     }
 
-    /** Opens the store the configuration names (db.url, or the embedded H2 file under the data directory). */
+    /** Opens the store the configuration names (db.url, or the embedded H2 file under the data directory) for the server. */
     public static JdbcMailStore open(ServerConfig config) {
-        return open(config, new PasswordHasher());
+        return open(config, new PasswordHasher(), Role.SERVER);
     }
 
     /** As {@link #open(ServerConfig)}, with another password hasher (tests use a cheaper one). */
     public static JdbcMailStore open(ServerConfig config, PasswordHasher hasher) {
-        String url = config.databaseUrl().orElseGet(() -> defaultUrl(config.dataDir()));
-        return open(url, config.databaseUser(), config.databasePassword(), config.dbPoolSize(), config.dataDir(), hasher);
+        return open(config, hasher, Role.SERVER);
+    }
+
+    /**
+     * Opens the store the configuration names. The data directory is created owner-only. For the embedded
+     * default, the password comes from {@code <data-dir>/db.secret} (made at the first start) unless
+     * db.password is set; db.user and db.password of a configured db.url are used as they are.
+     * @throws UnreadableSecretException when db.secret exists but this OS user may not read it
+     */
+    public static JdbcMailStore open(ServerConfig config, PasswordHasher hasher, Role role) {
+        Path dataDir = config.dataDir();
+        DataDirectory.prepare(dataDir);
+        if (config.databaseUrl().isPresent()) {
+            return open(config.databaseUrl().get(), config.databaseUser(), config.databasePassword(), config.dbPoolSize(),
+                    dataDir, hasher, true, role);
+        }
+        String url = defaultUrl(dataDir);
+        String password = config.databasePassword().isEmpty()
+                ? EmbeddedSecret.password(dataDir, defaultDatabaseFile(dataDir), url, config.databaseUser(), role)
+                : config.databasePassword();
+        return open(url, config.databaseUser(), password, config.dbPoolSize(), dataDir, hasher, true, role);
     }
 
     /** The embedded default: an H2 file in {@code <dataDir>/db/mail} with {@link #H2_SETTINGS}. */
     public static String defaultUrl(Path dataDir) {
-        return "jdbc:h2:file:" + dataDir.toAbsolutePath().normalize().resolve("db").resolve("mail") + H2_SETTINGS;
+        return "jdbc:h2:file:" + defaultDatabaseName(dataDir) + H2_SETTINGS;
+    }
+
+    private static Path defaultDatabaseName(Path dataDir) {
+        return dataDir.toAbsolutePath().normalize().resolve("db").resolve("mail");
+    }
+
+    /** The file H2 keeps the embedded default in (it exists once the database was created). */
+    static Path defaultDatabaseFile(Path dataDir) {
+        return defaultDatabaseName(dataDir).resolveSibling("mail.mv.db");
     }
 
     /**
@@ -103,20 +142,17 @@ public final class JdbcMailStore implements MailStore {
      * @throws StoreException when the database cannot be reached or migrated
      */
     public static JdbcMailStore open(String url, String user, String password, int poolSize, Path dataDir, PasswordHasher hasher) {
-        return open(url, user, password, poolSize, dataDir, hasher, true);
+        return open(url, user, password, poolSize, dataDir, hasher, true, Role.SERVER);
     }
 
     /** {@code diskSync} false only for the benchmark that measures what group commit costs. */
     static JdbcMailStore open(String url, String user, String password, int poolSize, Path dataDir, PasswordHasher hasher,
-                              boolean diskSync) {
+                              boolean diskSync, Role role) {
         String jdbcUrl = withDurableH2Settings(url);
         String description = describe(jdbcUrl);
         Path tempDir = dataDir.toAbsolutePath().normalize().resolve("tmp");
-        try {
-            Files.createDirectories(tempDir);
-        } catch (IOException e) {
-            throw new StoreException("cannot create the temporary directory " + tempDir + ": " + e.getMessage(), e);
-        }
+        DataDirectory.create(dataDir);
+        DataDirectory.create(tempDir);
         removeStaleTempFiles(tempDir);
         if (isH2File(jdbcUrl)) {
             createParentDirectory(jdbcUrl);
@@ -145,7 +181,9 @@ public final class JdbcMailStore implements MailStore {
                     : GroupCommit.none();
             log.info("store open: {} (group commit: {})", description, gc.enabled() ? "CHECKPOINT SYNC" : "database commit");
             JdbcMailStore store = new JdbcMailStore(ds, gc, description, tempDir, hasher);
-            store.sweeper.start();
+            if (role == Role.SERVER) {
+                store.sweeper.start();
+            }
             return store;
         } catch (FlywayException e) {
             ds.close();
@@ -199,16 +237,9 @@ public final class JdbcMailStore implements MailStore {
         int semi = path.indexOf(';');
         Path file = Path.of(semi < 0 ? path : path.substring(0, semi));
         Path parent = file.toAbsolutePath().getParent();
-        try {
-            if (parent != null && !Files.isDirectory(parent)) {
-                Files.createDirectories(parent);
-                // Owner only: the database files and H2's lock file (which holds the auto-server key) are private.
-                if (parent.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                    Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwx------"));
-                }
-            }
-        } catch (IOException e) {
-            throw new StoreException("cannot create the database directory " + parent + ": " + e.getMessage(), e);
+        if (parent != null) {
+            // Owner only: the database files and H2's lock file (which holds the auto-server key) are private.
+            DataDirectory.create(parent);
         }
     }
 

@@ -34,7 +34,8 @@ class DatabaseClosedTest {
             for (int i = 0; i < 20; i++) {
                 store.domains().list();
             }
-            try (Connection c = DriverManager.getConnection(JdbcMailStore.defaultUrl(dataDir), config.databaseUser(), config.databasePassword());
+            try (Connection c = DriverManager.getConnection(JdbcMailStore.defaultUrl(dataDir), config.databaseUser(),
+                    EmbeddedSecret.read(dataDir).orElseThrow());
                  Statement s = c.createStatement()) {
                 s.execute("SHUTDOWN IMMEDIATELY");
             } catch (java.sql.SQLException expected) {
