@@ -132,6 +132,9 @@ public final class JdbcMailStore implements MailStore {
         if (isH2(jdbcUrl)) {
             hc.setExceptionOverrideClassName(H2ClosedEviction.class.getName());
         }
+        if (PostgresDurability.isPostgres(jdbcUrl)) {
+            PostgresDurability.configure(hc);
+        }
         HikariDataSource ds;
         try {
             ds = new HikariDataSource(hc);
@@ -139,6 +142,9 @@ public final class JdbcMailStore implements MailStore {
             throw new StoreException("cannot open the database (" + description + "): " + rootMessage(e), e);
         }
         try {
+            if (PostgresDurability.isPostgres(jdbcUrl)) {
+                PostgresDurability.requireFsync(ds, description);
+            }
             Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
             GroupCommit gc = diskSync && isH2(jdbcUrl) && !jdbcUrl.startsWith("jdbc:h2:mem:")
                     ? h2GroupCommit(ds, description)
