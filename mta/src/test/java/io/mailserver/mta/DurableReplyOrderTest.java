@@ -35,7 +35,7 @@ import io.mailserver.testkit.PostgresCluster;
 import io.mailserver.testkit.TempStore;
 
 /**
- * DESIGN.md contract 2, checked from the outside in order: no {@code 250} to DATA may be written to the
+ * docs/design.md contract 2, checked from the outside in order: no {@code 250} to DATA may be written to the
  * socket before a disk sync that covers its message's commit. (The kill -9 tests cannot see this: the page
  * cache survives a killed process without any sync.)
  *
