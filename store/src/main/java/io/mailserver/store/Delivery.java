@@ -20,7 +20,10 @@ public interface Delivery extends AutoCloseable {
      * Stores content, mailbox entries and queue rows in one transaction and returns only once it has
      * reached the disk (group commit: one sync covers many deliveries).
      * @return the message id
-     * @throws StoreException if anything failed; then nothing was stored
+     * @throws UncertainCommitException if the commit happened but could neither be made durable nor be
+     *     withdrawn (the message is stored; see there)
+     * @throws StoreException if anything else failed; then nothing was stored, or what the commit stored
+     *     has been withdrawn again because the disk sync after it failed
      */
     long commit();
 

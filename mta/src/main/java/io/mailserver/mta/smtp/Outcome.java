@@ -34,6 +34,11 @@ public record Outcome(List<SmtpReply> replies, boolean close, Duration delay, bo
         return new Outcome(List.of(reply), true, Duration.ZERO);
     }
 
+    /** Close the connection and send nothing (when no reply would be true). */
+    public static Outcome closeWithoutReply() {
+        return new Outcome(List.of(), true, Duration.ZERO);
+    }
+
     /** This outcome with one more reply after the others, closing afterwards if {@code close}. */
     public Outcome then(SmtpReply reply, boolean closeAfter) {
         List<SmtpReply> more = new ArrayList<>(replies);

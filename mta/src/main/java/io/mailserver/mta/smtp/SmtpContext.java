@@ -22,6 +22,15 @@ public final class SmtpContext {
         List<String> keywords(SmtpSession session);
     }
 
+    /**
+     * Test-facing: sees each outcome's replies just before the adapter writes them to the socket, e.g. to
+     * check that no {@code 250} to DATA leaves before the disk sync that covers its message.
+     */
+    @FunctionalInterface
+    public interface ReplyListener {
+        void sending(SmtpSession session, List<SmtpReply> replies);
+    }
+
     private final SmtpSettings settings;
     private final MailStore store;
     private final Clock clock;
@@ -33,6 +42,7 @@ public final class SmtpContext {
     private final RecipientResolver resolver;
     private final VerifyCommands verify;
     private volatile boolean shuttingDown;
+    private volatile ReplyListener replyListener;
 
     public SmtpContext(SmtpSettings settings, MailStore store, Clock clock) {
         this.settings = settings;
@@ -104,6 +114,19 @@ public final class SmtpContext {
 
     void remoteQueued() {
         remoteQueuedListeners.forEach(Runnable::run);
+    }
+
+    /** Sets the test-facing {@link ReplyListener} (null: none, the normal case). */
+    public void replyListener(ReplyListener listener) {
+        replyListener = listener;
+    }
+
+    /** The adapter calls this with every outcome's replies right before it writes them. */
+    public void sending(SmtpSession session, List<SmtpReply> replies) {
+        ReplyListener l = replyListener;
+        if (l != null && !replies.isEmpty()) {
+            l.sending(session, replies);
+        }
     }
 
     /** From now on, sessions finish the message they are receiving and then get 421 4.3.2. */

@@ -13,6 +13,7 @@ import io.mailserver.net.Line;
 import io.mailserver.net.tls.TlsInfo;
 import io.mailserver.store.Delivery;
 import io.mailserver.store.StoreException;
+import io.mailserver.store.UncertainCommitException;
 
 /**
  * One SMTP server session, free of any network type: the adapter feeds it {@link Line}s and carries
@@ -368,6 +369,14 @@ public final class SmtpProtocol {
         SmtpReply reply;
         try (Delivery delivery = done.delivery()) {
             reply = complete(done, finished, delivery);
+        } catch (UncertainCommitException e) {
+            // Stored and visible, but not known to be on disk: 250 would promise durability, and 451 would say
+            // it was not taken. No reply says what we know: nothing certain. The client acts as on a 451 and
+            // retries (RFC 5321 3.8), so a duplicate is possible, a loss is not.
+            log.error("{}: message committed but neither durable nor withdrawn; closing without a reply: {}", done.queueId(),
+                    e.getMessage());
+            session.countCommand(Verb.DATA.logName(), false);
+            return track(Outcome.closeWithoutReply());
         }
         session.countCommand(Verb.DATA.logName(), reply.isPositive());
         Outcome outcome = Outcome.reply(reply);
@@ -406,6 +415,8 @@ public final class SmtpProtocol {
         }
         try {
             delivery.commit(); // DESIGN.md contract 2: returns only once the transaction is durable
+        } catch (UncertainCommitException e) {
+            throw e; // no reply at all: see onDataLine
         } catch (StoreException e) {
             log.warn("{}: store failed, answered 451, nothing stored: {}", done.queueId(), e.getMessage());
             return Replies.LOCAL_ERROR;

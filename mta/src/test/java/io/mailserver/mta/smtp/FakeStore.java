@@ -27,6 +27,7 @@ import io.mailserver.store.MessageStore;
 import io.mailserver.store.QueueStore;
 import io.mailserver.store.Resolution;
 import io.mailserver.store.StoreException;
+import io.mailserver.store.UncertainCommitException;
 import io.mailserver.store.User;
 import io.mailserver.store.UserRepository;
 
@@ -44,6 +45,8 @@ final class FakeStore implements MailStore {
     private Instant clock = Instant.parse("2025-01-01T00:00:00Z");
     boolean failBegin;
     boolean failCommit;
+    /** The commit happened but could neither be confirmed on disk nor withdrawn (the message is kept). */
+    boolean uncertainCommit;
 
     record Committed(long id, String sender, String queueId, byte[] content, Set<Long> localUsers, Set<String> remote) {
         String text() {
@@ -175,6 +178,9 @@ final class FakeStore implements MailStore {
             committed = true;
             long id = ids.incrementAndGet();
             FakeStore.this.committed.add(new Committed(id, sender, queueId, bytes.toByteArray(), Set.copyOf(local), Set.copyOf(remote)));
+            if (uncertainCommit) {
+                throw new UncertainCommitException("sync failed, withdrawal failed", new StoreException("disk gone"));
+            }
             return id;
         }
 

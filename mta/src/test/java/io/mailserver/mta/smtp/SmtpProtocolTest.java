@@ -455,6 +455,22 @@ class SmtpProtocolTest {
         assertTrue(store.begun.get(0).closed);
     }
 
+    /**
+     * Committed but neither durable nor withdrawn: 250 would promise durability and 451 would deny a
+     * message that is there, so nothing is answered and the connection closes (docs/store.md).
+     */
+    @Test
+    void aCommitNeitherDurableNorWithdrawnGetsNoReplyAndTheConnectionCloses() {
+        Dialog d = greeted(STRANGER);
+        d.each("MAIL FROM:<a@far.test>", "RCPT TO:<bob@example.test>", "DATA");
+        store.uncertainCommit = true;
+        assertEquals("", d.send("x\r\n.\r\n"));
+        assertTrue(d.closed);
+        assertTrue(d.last().replies().isEmpty());
+        assertEquals("", d.send("NOOP\r\n"), "nothing more from a closed session");
+        assertEquals(1, store.committed.size(), "the message stays stored: the store could not withdraw it");
+    }
+
     @Test
     void timeoutAndDisconnectDiscardTheMessage() {
         Dialog d = greeted(STRANGER);

@@ -11,14 +11,27 @@ import org.slf4j.LoggerFactory;
  * the only statement that makes H2 fsync) once for every caller that asked before the sync started, then
  * releases them together. Many sessions' commits thus share one fsync; a lone caller waits for one sync.
  *
- * <p>Correctness rests on order: a caller takes its ticket after its commit; the syncer reads the
- * newest ticket before it starts a sync; so every ticket up to that number belongs to a commit that the
- * sync covers.
+ * <p>Correctness rests on order: a caller joins the open batch after its commit; the syncer closes the
+ * batch before it starts the sync; so the sync covers every commit of its batch. Each caller gets the
+ * outcome of its own batch's sync: a later sync that succeeds does not excuse a failed one, since after a
+ * failed fsync the kernel may have dropped the pages it could not write.
  */
 final class GroupCommit implements AutoCloseable {
     /** The durable step; on PostgreSQL there is none (the commit itself waited for the WAL flush). */
-    interface Syncer {
+    interface Syncer extends AutoCloseable {
         void sync() throws Exception;
+
+        /** Releases what the syncer holds (its own connection); called once the syncer thread has ended. */
+        @Override
+        default void close() {
+        }
+    }
+
+    /** The callers waiting for one sync; completed once, with that sync's outcome. */
+    private static final class Batch {
+        int callers;
+        boolean done;
+        String failure;
     }
 
     private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
@@ -27,13 +40,10 @@ final class GroupCommit implements AutoCloseable {
     private final Syncer syncer;
     private final Thread thread;
     private final Object monitor = new Object();
-    private long requested;      // last ticket handed out
-    private long synced;         // every ticket <= this is durable
-    private long failedUpTo;     // tickets <= this not covered by a later sync saw a failed sync
-    private long handled;        // max(synced, failedUpTo): what the syncer has answered
-    private String failure;
+    private Batch open = new Batch();   // joined by callers; the syncer takes it when a sync starts
     private long syncs;
     private boolean closed;
+    private volatile DurabilityListener listener;
 
     private GroupCommit(Syncer syncer, String name) {
         this.syncer = syncer;
@@ -65,7 +75,19 @@ final class GroupCommit implements AutoCloseable {
         }
     }
 
-    /** Blocks until everything this thread committed before the call has reached the disk. */
+    void listener(DurabilityListener l) {
+        listener = l;
+    }
+
+    /** The test-facing listener, or null (the normal case: then nothing is reported). */
+    DurabilityListener listener() {
+        return listener;
+    }
+
+    /**
+     * Blocks until everything this thread committed before the call has reached the disk.
+     * @throws StoreException if the sync covering it failed, did not finish within a minute, or the store closed
+     */
     void awaitDurable() {
         if (syncer == null) {
             return;
@@ -75,12 +97,10 @@ final class GroupCommit implements AutoCloseable {
             if (closed) {
                 throw new StoreException("the store is closed; the commit may not have reached the disk");
             }
-            long ticket = ++requested;
+            Batch mine = open;
+            mine.callers++;
             monitor.notifyAll();
-            while (synced < ticket) {
-                if (failedUpTo >= ticket) {
-                    throw new StoreException("committed, but the database could not sync it to disk: " + failure);
-                }
+            while (!mine.done) {
                 if (closed) {
                     throw new StoreException("the store closed before the commit reached the disk");
                 }
@@ -95,46 +115,60 @@ final class GroupCommit implements AutoCloseable {
                     throw new StoreException("interrupted while waiting for the disk sync");
                 }
             }
+            if (mine.failure != null) {
+                throw new StoreException("committed, but the database could not sync it to disk: " + mine.failure);
+            }
         }
     }
 
     private void run() {
-        while (true) {
-            long target;
-            synchronized (monitor) {
-                while (!closed && requested == handled) {
-                    try {
-                        monitor.wait();
-                    } catch (InterruptedException e) {
+        try {
+            while (true) {
+                Batch batch;
+                synchronized (monitor) {
+                    while (!closed && open.callers == 0) {
+                        try {
+                            monitor.wait();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                    if (closed) {
                         return;
                     }
+                    batch = open;
+                    open = new Batch();
                 }
-                if (closed) {
-                    return;
+                String error = syncOnce();
+                synchronized (monitor) {
+                    syncs++;
+                    batch.failure = error;
+                    batch.done = true;
+                    monitor.notifyAll();
                 }
-                target = requested;
             }
-            String error = null;
-            try {
-                syncer.sync();
-            } catch (Exception e) {
-                error = e.getMessage();
-                log.error("disk sync of the store failed: {}", error);
-            }
-            synchronized (monitor) {
-                syncs++;
-                // A later successful sync also covers callers of a failed one: they return normally
-                // if they wake up after it.
-                if (error == null) {
-                    synced = target;
-                } else {
-                    failure = error;
-                    failedUpTo = target;
-                }
-                handled = target;
-                monitor.notifyAll();
-            }
+        } finally {
+            syncer.close();
         }
+    }
+
+    /** One sync; returns null or why it failed. A listener that throws in syncStarting fails the sync (fault injection). */
+    private String syncOnce() {
+        DurabilityListener l = listener;
+        String error = null;
+        try {
+            if (l != null) {
+                l.syncStarting();
+            }
+            syncer.sync();
+        } catch (Exception e) {
+            error = e.getMessage() == null ? e.toString() : e.getMessage();
+            log.error("disk sync of the store failed: {}", error);
+        }
+        if (l != null) {
+            l.syncFinished(error == null);
+        }
+        return error;
     }
 
     @Override

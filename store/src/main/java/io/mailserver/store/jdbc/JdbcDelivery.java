@@ -3,6 +3,7 @@ package io.mailserver.store.jdbc;
 import io.mailserver.store.Delivery;
 import io.mailserver.store.QueueEntry;
 import io.mailserver.store.StoreException;
+import io.mailserver.store.UncertainCommitException;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,12 +18,14 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
  * One message being accepted: bytes go to a {@link SpillBuffer}; {@link #commit()} writes the message,
  * its chunks, every local recipient's mailbox entry and every remote recipient's queue row in one
- * transaction, then waits for the group commit's disk sync.
+ * transaction, then waits for the group commit's disk sync. If that sync fails, the commit is withdrawn
+ * again before the caller hears of the failure (see {@link #withdraw}).
  */
 final class JdbcDelivery implements Delivery {
     private final Database db;
@@ -33,6 +36,7 @@ final class JdbcDelivery implements Delivery {
     private final Set<Long> localUsers = new LinkedHashSet<>();
     private final Set<String> remoteAddresses = new LinkedHashSet<>();
     private boolean done;
+    private boolean flushedByCommit;
 
     JdbcDelivery(Database db, Path tempDir, String sender, String queueId) {
         this.db = db;
@@ -84,13 +88,43 @@ final class JdbcDelivery implements Delivery {
         done = true;
         try {
             long id = db.transaction("storing message " + queueId, this::store);
-            db.groupCommit().awaitDurable();
+            GroupCommit groupCommit = db.groupCommit();
+            DurabilityListener listener = groupCommit.listener();
+            if (listener != null) {
+                listener.committed(queueId, flushedByCommit);
+            }
+            try {
+                groupCommit.awaitDurable();
+            } catch (StoreException notDurable) {
+                withdraw(id, notDurable);
+            }
             return id;
         } catch (UncheckedIOException e) {
             throw new StoreException("cannot read back message " + queueId + " from its temporary file: " + e.getCause().getMessage(), e);
         } finally {
             buffer.discard();
         }
+    }
+
+    /**
+     * The commit is visible but not known to be on disk. Answering "not stored" while it stays visible
+     * would make the client's retry a second copy, so its mailbox entries and queue rows are deleted again
+     * (not waiting for a sync: the syncs are what fails). The content follows as after any delete.
+     * @throws StoreException when withdrawn: nothing of the message is visible any more
+     * @throws UncertainCommitException when even that failed
+     */
+    private void withdraw(long messageId, StoreException notDurable) {
+        try {
+            db.transaction("withdrawing message " + queueId,
+                    c -> Accounts.update(c, "DELETE FROM mailbox_entries WHERE message_id = ?", messageId)
+                            + Accounts.update(c, "DELETE FROM outbound_queue WHERE message_id = ?", messageId));
+        } catch (StoreException e) {
+            e.addSuppressed(notDurable);
+            throw new UncertainCommitException("message " + queueId + " is committed but neither known to be on disk ("
+                    + notDurable.getMessage() + ") nor withdrawn (" + e.getMessage() + ")", e);
+        }
+        Contents.reclaimAfterCommit(db, List.of(messageId));
+        throw new StoreException("message " + queueId + " withdrawn after its commit: " + notDurable.getMessage(), notDurable);
     }
 
     private long store(Connection c) throws SQLException {
@@ -141,7 +175,21 @@ final class JdbcDelivery implements Delivery {
                 ps.executeBatch();
             }
         }
+        if (db.groupCommit().listener() != null && !db.groupCommit().enabled()) {
+            flushedByCommit = synchronousCommitOn(c);
+        }
         return messageId;
+    }
+
+    /** For the test-facing listener only: whether PostgreSQL flushes this connection's commits before they return. */
+    private static boolean synchronousCommitOn(Connection c) throws SQLException {
+        if (!"PostgreSQL".equals(c.getMetaData().getDatabaseProductName())) {
+            return false;
+        }
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_setting('synchronous_commit')")) {
+            rs.next();
+            return !"off".equals(rs.getString(1)); // on, local, remote_write and remote_apply all flush the local WAL
+        }
     }
 
     /** One row per 256 KiB, each inserted on its own so that the heap holds one chunk at a time. */

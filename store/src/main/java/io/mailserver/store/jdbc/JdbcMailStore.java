@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -168,6 +167,9 @@ public final class JdbcMailStore implements MailStore {
         if (isH2(jdbcUrl)) {
             hc.setExceptionOverrideClassName(H2ClosedEviction.class.getName());
         }
+        if (PostgresDurability.isPostgres(jdbcUrl)) {
+            PostgresDurability.configure(hc);
+        }
         HikariDataSource ds;
         try {
             ds = new HikariDataSource(hc);
@@ -175,6 +177,9 @@ public final class JdbcMailStore implements MailStore {
             throw new StoreException("cannot open the database (" + description + "): " + rootMessage(e), e);
         }
         try {
+            if (PostgresDurability.isPostgres(jdbcUrl)) {
+                PostgresDurability.requireFsync(ds, description);
+            }
             Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
             GroupCommit gc = diskSync && isH2(jdbcUrl) && !jdbcUrl.startsWith("jdbc:h2:mem:")
                     ? h2GroupCommit(ds, description)
@@ -196,14 +201,11 @@ public final class JdbcMailStore implements MailStore {
 
     /** On H2 only CHECKPOINT SYNC reaches the disk (it needs an admin user); check once that it works. */
     private static GroupCommit h2GroupCommit(HikariDataSource ds, String description) {
-        GroupCommit.Syncer sync = () -> {
-            try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
-                s.execute("CHECKPOINT SYNC");
-            }
-        };
+        CheckpointSync sync = new CheckpointSync(ds);
         try {
             sync.sync();
         } catch (Exception e) {
+            sync.close();
             throw new StoreException("the H2 database user cannot run CHECKPOINT SYNC (" + description
                     + "); the store needs an admin user to make commits durable: " + rootMessage(e), e);
         }
@@ -325,6 +327,11 @@ public final class JdbcMailStore implements MailStore {
     /** For tests in this package: direct SQL access to check rows. */
     Database database() {
         return db;
+    }
+
+    /** Test-facing: reports commits and disk syncs to {@code listener} (null: to nobody); see {@link DurabilityListener}. */
+    public void durabilityListener(DurabilityListener listener) {
+        groupCommit.listener(listener);
     }
 
     /** How many disk syncs the group commit has run (0 on PostgreSQL); for benchmarks and tests. */

@@ -256,6 +256,7 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
         }
         if (!outcome.replies().isEmpty()) {
             io.setAttribute(WAITING_SINCE, System.nanoTime()); // before the write: never later than MINA's last write time
+            context.sending(protocol.session(), outcome.replies());
         }
         if (outcome.startTls() && startTls != null) {
             startTls.begin(io, outcome.wire()); // the 220 in plaintext, then the handshake (RFC 3207 4)
