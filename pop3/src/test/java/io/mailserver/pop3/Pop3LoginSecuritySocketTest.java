@@ -10,6 +10,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -155,6 +159,59 @@ class Pop3LoginSecuritySocketTest {
             sawLoginLine |= all.contains("pop3 login failed: user=alice@example.test");
         }
         assertTrue(sawLoginLine, "failed logins are logged, with the user name only");
+    }
+
+    /**
+     * 20 connections from one address guess at once. The limit is counted before the password check, so only
+     * {@code limits.auth-failures} (5) of them get a check ("Authentication failed"); the rest are refused unchecked.
+     * Counted after the check, all 20 would pass the limit before the first failure was recorded. The production
+     * password hasher makes the check as slow as it really is, which is what leaves room for the race.
+     */
+    @Test
+    void parallelGuessesFromOneAddressGetNoMoreChecksThanTheLimit() throws Exception {
+        int connections = 20;
+        try (Pop3Fixture f = Pop3Fixture.start(Map.of("limits.auth-failures", "5", "test.real-hashing", "true"),
+                s -> s.withAuthFailureDelay(Duration.ofMillis(10), Duration.ofMillis(10)))) {
+            f.addUser("alice@example.test", "right");
+            List<Pop3TestClient> clients = new ArrayList<>();
+            ExecutorService pool = Executors.newFixedThreadPool(connections);
+            try {
+                for (int i = 0; i < connections; i++) {
+                    Pop3TestClient c = f.connect();
+                    clients.add(c);
+                    assertEquals("+OK Send your password", c.cmd("USER alice@example.test"));
+                }
+                CyclicBarrier together = new CyclicBarrier(connections);
+                List<Future<String>> replies = new ArrayList<>();
+                for (Pop3TestClient c : clients) {
+                    replies.add(pool.submit(() -> {
+                        together.await();
+                        return c.cmd("PASS wrong");
+                    }));
+                }
+                int checked = 0;
+                int refused = 0;
+                for (Future<String> r : replies) {
+                    String reply = r.get();
+                    if (reply.equals("-ERR [AUTH] Authentication failed")) {
+                        checked++;
+                    } else if (reply.equals("-ERR [AUTH] Too many failed logins; try again later")) {
+                        refused++;
+                    } else {
+                        throw new AssertionError("unexpected reply: " + reply);
+                    }
+                }
+                assertEquals(5, checked, "password checks; refused unchecked: " + refused);
+                assertEquals(connections - 5, refused);
+            } finally {
+                pool.shutdownNow();
+                clients.forEach(Pop3TestClient::close);
+            }
+            try (Pop3TestClient c = f.connect()) {
+                c.cmd("USER alice@example.test");
+                assertEquals("-ERR [AUTH] Too many failed logins; try again later", c.cmd("PASS right"), "the address is used up");
+            }
+        }
     }
 
     @Test
