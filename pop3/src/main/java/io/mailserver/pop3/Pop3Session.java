@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import io.mailserver.net.Line;
 import io.mailserver.net.LoginThrottle;
+import io.mailserver.net.Printable;
 import io.mailserver.net.tls.TlsInfo;
 import io.mailserver.store.MailAddress;
 import io.mailserver.store.MaildropStore;
@@ -289,7 +290,7 @@ public final class Pop3Session {
 
     private Pop3Reply loginFailed(String userName) {
         authFailures++;
-        log.info("pop3 login failed: user={} from {} (failure {} on this connection)", printable(userName), remote.getHostAddress(),
+        log.info("pop3 login failed: user={} from {} (failure {} on this connection)", Printable.forLog(userName), remote.getHostAddress(),
                 authFailures);
         Pop3Reply reply = Pop3Reply.failure(ResponseCode.AUTH, "Authentication failed")
                 .delayed(settings.authFailureDelayFor(authFailures));
@@ -398,18 +399,5 @@ public final class Pop3Session {
             ctx.leases().remove(lease);
             lease.release();
         }
-    }
-
-    /** A client-supplied name made safe for a log line. */
-    private static String printable(String s) {
-        if (s == null) {
-            return "-";
-        }
-        StringBuilder sb = new StringBuilder(Math.min(s.length(), 100));
-        for (int i = 0; i < s.length() && i < 100; i++) {
-            char c = s.charAt(i);
-            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return sb.toString();
     }
 }

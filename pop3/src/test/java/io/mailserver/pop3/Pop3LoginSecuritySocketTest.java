@@ -214,6 +214,41 @@ class Pop3LoginSecuritySocketTest {
         }
     }
 
+    /**
+     * A user name with characters that end or reorder a log line reaches the log escaped, through USER (which refuses
+     * spaces and C0 controls itself) and through AUTH PLAIN (which carries anything).
+     */
+    @Test
+    void lineBreakingCharactersInAUserNameAreEscapedInTheLog() {
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.addAppender(appender);
+        String forged = "x\u2028pop3_login:user=admin\u0085\u202e\u0090\u2029y";
+        String escaped = "x\\u2028pop3_login:user=admin\\x85\\u202e\\x90\\u2029y";
+        try (Pop3Fixture f = withDelay(Duration.ofMillis(10), Duration.ofMillis(10), 100)) {
+            try (Pop3TestClient c = f.connect()) {
+                c.sendRaw(("USER " + forged + "\r\n").getBytes(StandardCharsets.UTF_8));
+                assertEquals("+OK Send your password", c.readLine());
+                assertEquals("-ERR [AUTH] Authentication failed", c.cmd("PASS wrong"));
+                String ir = Base64.getEncoder().encodeToString(("\0" + forged + "\r\n\u001b[2J\0wrong").getBytes(StandardCharsets.UTF_8));
+                assertEquals("-ERR [AUTH] Authentication failed", c.cmd("AUTH PLAIN " + ir));
+            }
+        } finally {
+            root.detachAppender(appender);
+        }
+        List<String> failed = appender.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.startsWith("pop3 login failed"))
+                .toList();
+        assertEquals(2, failed.size(), "one line for USER/PASS, one for AUTH PLAIN: " + failed);
+        assertTrue(failed.get(0).contains("user=" + escaped + " from 127.0.0.1"), failed.get(0));
+        assertTrue(failed.get(1).contains("user=" + escaped + "\\x0d\\x0a\\x1b[2J from 127.0.0.1"), failed.get(1));
+        for (ILoggingEvent e : appender.list) {
+            String m = e.getFormattedMessage();
+            assertTrue(m.chars().noneMatch(ch -> (ch < 0x20 && ch != '\t') || (ch >= 0x7f && ch <= 0x9f) || ch == 0x2028 || ch == 0x2029
+                    || ch == 0x202e), "raw control or separator in: " + m);
+        }
+    }
+
     @Test
     void connectionsOverThePerAddressLimitAreRefusedWithSysTemp() {
         try (Pop3Fixture f = Pop3Fixture.start(Map.of("limits.connections-per-ip", "2", "network.trusted", "192.0.2.0/24"), s -> s)) {

@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.net.LoginThrottle;
+import io.mailserver.net.Printable;
 import io.mailserver.store.MailAddress;
 import io.mailserver.store.StoreException;
 import io.mailserver.store.User;
@@ -83,7 +84,7 @@ public final class Authenticator {
                 return Outcome.reply(Replies.AUTH_OK);
             }
             int failures = session.addAuthFailure(); // the attempt stays counted against the address
-            log.info("AUTH {} failed: user={} from {} (failure {} on this connection)", mechanism, printable(authcid),
+            log.info("AUTH {} failed: user={} from {} (failure {} on this connection)", mechanism, Printable.forLog(authcid),
                     session.clientForLog(), failures);
             return Outcome.reply(Replies.AUTH_FAILED).delayed(delayFor(failures));
         } finally {
@@ -134,18 +135,5 @@ public final class Authenticator {
         char[] out = Arrays.copyOfRange(chars.array(), chars.arrayOffset() + chars.position(), chars.arrayOffset() + chars.limit());
         Arrays.fill(chars.array(), '\0');
         return out;
-    }
-
-    /** A client-supplied name made safe for one log line. */
-    static String printable(String s) {
-        if (s == null || s.isEmpty()) {
-            return "-";
-        }
-        StringBuilder sb = new StringBuilder(Math.min(s.length(), 100));
-        for (int i = 0; i < s.length() && i < 100; i++) {
-            char c = s.charAt(i);
-            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return sb.toString();
     }
 }
