@@ -276,7 +276,7 @@ public final class SmtpProtocol {
     }
 
     private SmtpReply requirementRefusal(Verb verb) {
-        if (verb.requiresTls() && !session.tlsActive() && !settings.allowPlaintextAuth()) {
+        if (verb.requiresTls() && !settings.authAllowed(session)) {
             return Replies.TLS_REQUIRED;
         }
         if (verb.requiresAuthOnSubmission() && session.profile() == ListenerProfile.SUBMISSION && session.authenticatedUser() == null) {
