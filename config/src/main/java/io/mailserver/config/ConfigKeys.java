@@ -26,13 +26,17 @@ public final class ConfigKeys {
     public static final String DB_POOL_SIZE = "db.pool-size";
 
     public static final String SMTP_LISTEN = "smtp.listen";
+    public static final String SMTP_PLAINTEXT_AUTH = "smtp.plaintext-auth";
     public static final String SUBMISSION_LISTEN = "submission.listen";
+    public static final String SUBMISSION_PLAINTEXT_AUTH = "submission.plaintext-auth";
     public static final String SMTPS_LISTEN = "smtps.listen";
     public static final String POP3_LISTEN = "pop3.listen";
+    public static final String POP3_PLAINTEXT_AUTH = "pop3.plaintext-auth";
     public static final String POP3S_LISTEN = "pop3s.listen";
 
     public static final String TLS_CERT_CHAIN = "tls.cert-chain";
     public static final String TLS_PRIVATE_KEY = "tls.private-key";
+    /** Deprecated: {@code true} means {@code always} for each listener whose own {@code *.plaintext-auth} is not set. */
     public static final String TLS_ALLOW_PLAINTEXT_AUTH = "tls.allow-plaintext-auth";
 
     public static final String TRUSTED_NETWORKS = "network.trusted";
@@ -79,6 +83,8 @@ public final class ConfigKeys {
     public static final String RELAY_POLL_INTERVAL = "relay.poll-interval";
     public static final String RELAY_LEASE = "relay.lease";
 
+    private static final List<String> PLAINTEXT_AUTH_CHOICES = List.of("never", "loopback", "always");
+
     private static final Map<String, ConfigKey> ALL = new LinkedHashMap<>();
 
     private static void key(String name, String def, ConfigKey.Kind kind, String doc) {
@@ -102,14 +108,17 @@ public final class ConfigKeys {
         key(DB_POOL_SIZE, "32", INT, "Maximum number of pooled database connections.");
 
         key(SMTP_LISTEN, "0.0.0.0:2525", LISTEN_OR_EMPTY, "SMTP (MX) listener; production: 0.0.0.0:25. Empty turns it off.");
+        choice(SMTP_PLAINTEXT_AUTH, "never", PLAINTEXT_AUTH_CHOICES, "Who may AUTH on the SMTP (MX) listener before STARTTLS: nobody (never), clients on 127.0.0.0/8 or ::1 (loopback), anyone (always).");
         key(SUBMISSION_LISTEN, "0.0.0.0:2587", LISTEN_OR_EMPTY, "Submission listener (STARTTLS, AUTH required); production: 0.0.0.0:587.");
+        choice(SUBMISSION_PLAINTEXT_AUTH, "never", PLAINTEXT_AUTH_CHOICES, "Who may AUTH on the submission listener before STARTTLS: nobody (never), clients on this host such as webmail (loopback), anyone (always).");
         key(SMTPS_LISTEN, "0.0.0.0:2465", LISTEN_OR_EMPTY, "Submission over implicit TLS; production: 0.0.0.0:465.");
         key(POP3_LISTEN, "0.0.0.0:2110", LISTEN_OR_EMPTY, "POP3 listener (STLS); production: 0.0.0.0:110.");
+        choice(POP3_PLAINTEXT_AUTH, "never", PLAINTEXT_AUTH_CHOICES, "Who may log in (USER/PASS, AUTH) on the POP3 listener before STLS: nobody (never), clients on this host (loopback), anyone (always).");
         key(POP3S_LISTEN, "0.0.0.0:2995", LISTEN_OR_EMPTY, "POP3 over implicit TLS; production: 0.0.0.0:995.");
 
         key(TLS_CERT_CHAIN, "", PATH, "PEM certificate chain (e.g. certbot's fullchain.pem); empty: a self-signed one in the data directory.");
         key(TLS_PRIVATE_KEY, "", PATH, "PEM private key (e.g. certbot's privkey.pem).");
-        key(TLS_ALLOW_PLAINTEXT_AUTH, "false", BOOLEAN, "Allow AUTH and POP3 USER/PASS without TLS (for loopback testing only).");
+        key(TLS_ALLOW_PLAINTEXT_AUTH, "false", BOOLEAN, "Deprecated (use the three *.plaintext-auth keys): true means always for each of smtp, submission and pop3 whose own plaintext-auth key is not set.");
 
         key(TRUSTED_NETWORKS, "127.0.0.0/8, ::1/128", CIDR_LIST, "Clients in these networks may relay without AUTH and see VRFY/EXPN answers.");
 

@@ -28,9 +28,12 @@ public final class ServerConfig {
     public static final String ENV_PREFIX = "MAILSERVER_";
 
     private final Map<String, List<String>> values;
+    /** The keys the file, the environment or the caller set (validated), without defaults: some defaults depend on them. */
+    private final Map<String, List<String>> given;
 
-    private ServerConfig(Map<String, List<String>> values) {
+    private ServerConfig(Map<String, List<String>> values, Map<String, List<String>> given) {
         this.values = values;
+        this.given = given;
     }
 
     /** Defaults only (no file, no environment). */
@@ -111,6 +114,7 @@ public final class ServerConfig {
 
     private static ServerConfig build(Map<String, List<String>> raw, String source) {
         Map<String, List<String>> effective = new HashMap<>();
+        Map<String, List<String>> given = new LinkedHashMap<>();
         for (ConfigKey key : ConfigKeys.all().values()) {
             effective.put(key.name(), key.defaultValue().isEmpty() && key.repeatable() ? List.of() : List.of(key.defaultValue()));
         }
@@ -131,8 +135,9 @@ public final class ServerConfig {
                 vals.add(v.strip());
             }
             effective.put(key.name(), Collections.unmodifiableList(vals));
+            given.put(key.name(), effective.get(key.name()));
         }
-        ServerConfig config = new ServerConfig(effective);
+        ServerConfig config = new ServerConfig(effective, Collections.unmodifiableMap(given));
         config.crossCheck(source);
         return config;
     }
@@ -187,14 +192,20 @@ public final class ServerConfig {
 
     /** A copy of this configuration with some keys changed; validated like the file. */
     public ServerConfig with(Map<String, String> changes) {
-        Map<String, List<String>> raw = new LinkedHashMap<>();
-        values.forEach((k, v) -> {
-            if (!ConfigKeys.all().get(k).repeatable() || !v.isEmpty()) {
-                raw.put(k, v);
-            }
-        });
+        Map<String, List<String>> raw = new LinkedHashMap<>(given);
         changes.forEach((k, v) -> raw.put(k, List.of(v)));
         return build(raw, "override");
+    }
+
+    /** Settings that still work but should be changed, one sentence each (the launcher logs them). */
+    public List<String> deprecations() {
+        List<String> out = new ArrayList<>();
+        if (given.containsKey(ConfigKeys.TLS_ALLOW_PLAINTEXT_AUTH)) {
+            out.add(ConfigKeys.TLS_ALLOW_PLAINTEXT_AUTH + " is deprecated: set " + ConfigKeys.SMTP_PLAINTEXT_AUTH + ", "
+                    + ConfigKeys.SUBMISSION_PLAINTEXT_AUTH + " and " + ConfigKeys.POP3_PLAINTEXT_AUTH
+                    + " (never, loopback or always) instead; " + ConfigKeys.TLS_ALLOW_PLAINTEXT_AUTH + " = true means always where those are not set");
+        }
+        return out;
     }
 
     private Optional<String> optional(String key) {
@@ -287,8 +298,30 @@ public final class ServerConfig {
         return optional(ConfigKeys.TLS_PRIVATE_KEY).map(p -> dataDir().resolve(p));
     }
 
-    public boolean allowPlaintextAuth() {
-        return Boolean.parseBoolean(get(ConfigKeys.TLS_ALLOW_PLAINTEXT_AUTH));
+    /** Login before STARTTLS on the SMTP (MX) listener ({@code smtp.plaintext-auth}). */
+    public PlaintextAuth smtpPlaintextAuth() {
+        return plaintextAuth(ConfigKeys.SMTP_PLAINTEXT_AUTH);
+    }
+
+    /** Login before STARTTLS on the submission listener ({@code submission.plaintext-auth}). */
+    public PlaintextAuth submissionPlaintextAuth() {
+        return plaintextAuth(ConfigKeys.SUBMISSION_PLAINTEXT_AUTH);
+    }
+
+    /** Login before STLS on the POP3 listener ({@code pop3.plaintext-auth}). */
+    public PlaintextAuth pop3PlaintextAuth() {
+        return plaintextAuth(ConfigKeys.POP3_PLAINTEXT_AUTH);
+    }
+
+    /**
+     * A listener's own key wins; where it is not set, the deprecated {@code tls.allow-plaintext-auth = true} (one
+     * switch for everything, kept so existing files keep working) means {@link PlaintextAuth#ALWAYS}.
+     */
+    private PlaintextAuth plaintextAuth(String key) {
+        if (!given.containsKey(key) && Boolean.parseBoolean(get(ConfigKeys.TLS_ALLOW_PLAINTEXT_AUTH))) {
+            return PlaintextAuth.ALWAYS;
+        }
+        return PlaintextAuth.parse(get(key));
     }
 
     public List<Cidr> trustedNetworks() {

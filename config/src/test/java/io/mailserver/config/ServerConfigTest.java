@@ -29,7 +29,10 @@ class ServerConfigTest {
         assertEquals(2465, c.smtpsListen().orElseThrow().port());
         assertEquals(2110, c.pop3Listen().orElseThrow().port());
         assertEquals(2995, c.pop3sListen().orElseThrow().port());
-        assertFalse(c.allowPlaintextAuth());
+        assertEquals(PlaintextAuth.NEVER, c.smtpPlaintextAuth());
+        assertEquals(PlaintextAuth.NEVER, c.submissionPlaintextAuth());
+        assertEquals(PlaintextAuth.NEVER, c.pop3PlaintextAuth());
+        assertTrue(c.deprecations().isEmpty());
         assertEquals(32L * 1024 * 1024, c.maxMessageSize());
         assertEquals(Duration.ofMinutes(5), c.smtpTimeout());
         assertTrue(c.pop3Timeout().compareTo(Duration.ofMinutes(10)) >= 0, "RFC 1939 autologout is at least 10 minutes");
@@ -108,6 +111,7 @@ class ServerConfigTest {
         assertBad("network.trusted = example.org", "network.trusted", "example.org", "networks");
         assertBad("smtp.timeout = 5 minutes", "smtp.timeout", "5 minutes", "duration");
         assertBad("tls.allow-plaintext-auth = yes", "tls.allow-plaintext-auth", "yes", "true or false");
+        assertBad("pop3.plaintext-auth = yes", "pop3.plaintext-auth", "yes", "never, loopback, always");
         assertBad("smtp.vrfy = sometimes", "smtp.vrfy", "sometimes", "everyone, trusted, nobody");
         assertBad("relay.routes = remote.test 127.0.0.1:25", "relay.routes", "remote.test", "->");
         assertBad("content.reject-pattern = ([", "content.reject-pattern", "([", "regular expression");
@@ -139,6 +143,53 @@ class ServerConfigTest {
         ServerConfig c = ServerConfig.defaults().with(Map.of("smtp.listen", "127.0.0.1:0"));
         assertEquals(0, c.smtpListen().orElseThrow().port());
         assertThrows(ConfigException.class, () -> c.with(Map.of("smtp.listen", "nope")));
+    }
+
+    @Test
+    void plaintextAuthIsSetPerListener() throws Exception {
+        ServerConfig c = ServerConfig.load(file("""
+                smtp.plaintext-auth = never
+                submission.plaintext-auth = Loopback
+                pop3.plaintext-auth = always
+                """), Map.of());
+        assertEquals(PlaintextAuth.NEVER, c.smtpPlaintextAuth());
+        assertEquals(PlaintextAuth.LOOPBACK, c.submissionPlaintextAuth());
+        assertEquals(PlaintextAuth.ALWAYS, c.pop3PlaintextAuth());
+        assertTrue(c.deprecations().isEmpty());
+        ServerConfig env = ServerConfig.load(null, Map.of("MAILSERVER_POP3_PLAINTEXT_AUTH", "loopback"));
+        assertEquals(PlaintextAuth.LOOPBACK, env.pop3PlaintextAuth());
+    }
+
+    /** The old single switch keeps existing files working: true means always, except where a listener says otherwise. */
+    @Test
+    void deprecatedSwitchMeansAlwaysWhereAListenerKeyIsNotSet() throws Exception {
+        ServerConfig old = ServerConfig.load(file("tls.allow-plaintext-auth = true\n"), Map.of());
+        assertEquals(PlaintextAuth.ALWAYS, old.smtpPlaintextAuth());
+        assertEquals(PlaintextAuth.ALWAYS, old.submissionPlaintextAuth());
+        assertEquals(PlaintextAuth.ALWAYS, old.pop3PlaintextAuth());
+        assertEquals(1, old.deprecations().size());
+        assertTrue(old.deprecations().get(0).contains("pop3.plaintext-auth"), old.deprecations().get(0));
+
+        ServerConfig mixed = old.with(Map.of("pop3.plaintext-auth", "never", "smtp.plaintext-auth", "loopback"));
+        assertEquals(PlaintextAuth.LOOPBACK, mixed.smtpPlaintextAuth());
+        assertEquals(PlaintextAuth.ALWAYS, mixed.submissionPlaintextAuth(), "not set: the old switch still counts");
+        assertEquals(PlaintextAuth.NEVER, mixed.pop3PlaintextAuth(), "set explicitly, even to the default: it wins");
+
+        ServerConfig off = ServerConfig.fromMap(Map.of("tls.allow-plaintext-auth", "false"));
+        assertEquals(PlaintextAuth.NEVER, off.pop3PlaintextAuth());
+    }
+
+    @Test
+    void loopbackMeansTheLoopbackNetworksOnly() throws Exception {
+        for (String loopback : new String[] {"127.0.0.1", "127.0.0.2", "127.255.255.254", "::1", "::ffff:127.0.0.1"}) {
+            assertTrue(PlaintextAuth.LOOPBACK.permits(InetAddress.getByName(loopback)), loopback);
+        }
+        for (String remote : new String[] {"192.0.2.1", "10.0.0.1", "128.0.0.1", "::2", "2001:db8::1", "::ffff:192.0.2.1", "0.0.0.0", "::"}) {
+            assertFalse(PlaintextAuth.LOOPBACK.permits(InetAddress.getByName(remote)), remote);
+            assertTrue(PlaintextAuth.ALWAYS.permits(InetAddress.getByName(remote)), remote);
+        }
+        assertFalse(PlaintextAuth.LOOPBACK.permits(null));
+        assertFalse(PlaintextAuth.NEVER.permits(InetAddress.getByName("127.0.0.1")));
     }
 
     @Test

@@ -60,9 +60,12 @@ final class SmtpTestServer implements AutoCloseable {
         return start(Map.of());
     }
 
-    /** {@code overrides} are configuration keys; the error tarpit delay is off unless "test.error-delay" is given. */
+    /**
+     * {@code overrides} are configuration keys; the error tarpit delay is off unless "test.error-delay" is given, and
+     * passwords are hashed with the cheap test hasher unless "test.real-hashing" is given.
+     */
     static SmtpTestServer start(Map<String, String> overrides) {
-        TempStore temp = TempStore.create();
+        TempStore temp = overrides.containsKey("test.real-hashing") ? TempStore.createWithRealHashing() : TempStore.create();
         try {
             MailStore store = temp.store();
             store.domains().add("example.test");
@@ -74,6 +77,7 @@ final class SmtpTestServer implements AutoCloseable {
             Map<String, String> keys = new HashMap<>(overrides);
             String delay = keys.remove("test.error-delay");
             boolean secure = keys.remove("test.secure") != null;
+            keys.remove("test.real-hashing");
             keys.putIfAbsent("smtp.listen", "127.0.0.1:0");
             keys.putIfAbsent("server.hostname", "mx.example.test");
             ServerConfig config = temp.config().with(keys);

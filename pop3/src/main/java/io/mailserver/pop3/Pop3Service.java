@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -13,6 +14,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.mina.core.filterchain.IoFilter;
 import org.slf4j.Logger;
@@ -68,7 +70,7 @@ public final class Pop3Service implements AutoCloseable {
 
     /**
      * POP3 with TLS: STLS on {@code pop3.listen} (RFC 2595) and implicit TLS on {@code pop3s.listen} (RFC 8314).
-     * Logins need TLS unless {@code tls.allow-plaintext-auth} is set.
+     * Logins need TLS unless {@code pop3.plaintext-auth} allows the client.
      */
     public static Pop3Service start(ServerConfig config, MailStore store, ServerTls tls, LoginThrottle throttle) {
         return start(config, store, Pop3Settings.from(config), tls, throttle);
@@ -79,7 +81,7 @@ public final class Pop3Service implements AutoCloseable {
     }
 
     /**
-     * {@code tls} may be null: then no STLS and no POP3S, and logins need {@code tls.allow-plaintext-auth}.
+     * {@code tls} may be null: then no STLS and no POP3S, and logins only where {@code pop3.plaintext-auth} allows them.
      * {@code throttle} counts failed logins per address (share it with SMTP); null for one of this service's own.
      */
     public static Pop3Service start(ServerConfig config, MailStore store, Pop3Settings settings, ServerTls tls, LoginThrottle throttle) {
@@ -87,7 +89,10 @@ public final class Pop3Service implements AutoCloseable {
         if (throttle != null) {
             ctx = ctx.withThrottle(throttle);
         }
-        ctx = ctx.withCommands(Pop3Tls.secure(ctx.commands(), tls != null, config.allowPlaintextAuth()));
+        // the refusal of a login before TLS names the POP3S port actually bound (known only once the listener is up)
+        AtomicReference<Listener> pop3s = new AtomicReference<>();
+        ctx = ctx.withCommands(Pop3Tls.secure(ctx.commands(), tls != null, config.pop3PlaintextAuth(),
+                () -> pop3s.get() == null ? OptionalInt.empty() : OptionalInt.of(pop3s.get().port())));
         Pop3Service service = new Pop3Service(ctx, tls == null ? null : new StartTls(tls));
         try {
             if (config.pop3Listen().isPresent()) {
@@ -95,6 +100,7 @@ public final class Pop3Service implements AutoCloseable {
             }
             if (tls != null && config.pop3sListen().isPresent()) {
                 service.implicitTls = service.startListener("pop3s", config.pop3sListen().get(), config, tls.newFilter());
+                pop3s.set(service.implicitTls);
             }
         } catch (IOException e) {
             service.shutdown(Duration.ZERO);

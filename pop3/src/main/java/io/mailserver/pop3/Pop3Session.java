@@ -10,6 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.net.Line;
+import io.mailserver.net.LoginThrottle;
+import io.mailserver.net.Printable;
 import io.mailserver.net.tls.TlsInfo;
 import io.mailserver.store.MailAddress;
 import io.mailserver.store.MaildropStore;
@@ -230,14 +232,17 @@ public final class Pop3Session {
     /**
      * Checks credentials and, when they are right, locks and snapshots the maildrop. Unknown user, wrong
      * password and disabled user look the same to the client (same reply, same time: the repository
-     * checks in constant time). Failures are slowed per connection and counted per address. The
-     * password array is wiped before this returns.
+     * checks in constant time). Failures are slowed per connection and counted per address (an IPv6 /64),
+     * the count taken before the check so parallel connections cannot overrun it. The password array is wiped
+     * before this returns.
      *
      * @param authzid the SASL authorization identity, or null/empty; only the user itself is allowed
      */
     Pop3Reply login(String userName, char[] password, String authzid) {
         try {
-            if (ctx.throttle().isBlocked(remote)) {
+            // counted before the password check, so parallel connections cannot all slip under the limit
+            Optional<LoginThrottle.Attempt> attempt = ctx.throttle().tryAcquire(remote);
+            if (attempt.isEmpty()) {
                 log.info("pop3 login refused: too many failed logins from {}", remote.getHostAddress());
                 endReason = "too many failed logins";
                 return Pop3Reply.failure(ResponseCode.AUTH, "Too many failed logins; try again later")
@@ -250,12 +255,14 @@ public final class Pop3Session {
             try {
                 found = ctx.users().authenticate(address.orElse(NO_SUCH_USER), password);
             } catch (StoreException e) {
+                attempt.get().refund(); // no password was checked
                 log.warn("pop3 authentication unavailable: {}", e.getMessage());
                 return Pop3Reply.failure(ResponseCode.SYS_TEMP, "Authentication temporarily unavailable; try again later");
             }
             if (found.isEmpty() || !found.get().enabled() || address.isEmpty() || !authzOk) {
-                return loginFailed(userName);
+                return loginFailed(userName); // the attempt stays counted against the address
             }
+            attempt.get().refund();
             return startTransaction(found.get());
         } finally {
             Arrays.fill(password, '\0');
@@ -283,8 +290,7 @@ public final class Pop3Session {
 
     private Pop3Reply loginFailed(String userName) {
         authFailures++;
-        ctx.throttle().recordFailure(remote);
-        log.info("pop3 login failed: user={} from {} (failure {} on this connection)", printable(userName), remote.getHostAddress(),
+        log.info("pop3 login failed: user={} from {} (failure {} on this connection)", Printable.forLog(userName), remote.getHostAddress(),
                 authFailures);
         Pop3Reply reply = Pop3Reply.failure(ResponseCode.AUTH, "Authentication failed")
                 .delayed(settings.authFailureDelayFor(authFailures));
@@ -393,18 +399,5 @@ public final class Pop3Session {
             ctx.leases().remove(lease);
             lease.release();
         }
-    }
-
-    /** A client-supplied name made safe for a log line. */
-    private static String printable(String s) {
-        if (s == null) {
-            return "-";
-        }
-        StringBuilder sb = new StringBuilder(Math.min(s.length(), 100));
-        for (int i = 0; i < s.length() && i < 100; i++) {
-            char c = s.charAt(i);
-            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return sb.toString();
     }
 }

@@ -41,12 +41,21 @@ final class Pop3Fixture implements AutoCloseable {
      * self-signed certificate made in the data directory verifies by name.
      */
     static Pop3Fixture startSecure() {
-        return start(Map.of("server.hostname", "localhost", "pop3s.listen", "127.0.0.1:0", "tls.allow-plaintext-auth", "false",
-                "test.secure", "true"), s -> s);
+        return startSecure(Map.of());
     }
 
+    /** As {@link #startSecure()} with more (or other) configuration keys. */
+    static Pop3Fixture startSecure(Map<String, String> extraConfig) {
+        Map<String, String> keys = new HashMap<>(Map.of("server.hostname", "localhost", "pop3s.listen", "127.0.0.1:0",
+                "tls.allow-plaintext-auth", "false"));
+        keys.putAll(extraConfig);
+        keys.put("test.secure", "true");
+        return start(keys, s -> s);
+    }
+
+    /** {@code extraConfig} may also hold "test.secure" (see {@link #startSecure}) and "test.real-hashing" (the production password hasher). */
     static Pop3Fixture start(Map<String, String> extraConfig, UnaryOperator<Pop3Settings> tweak) {
-        TempStore temp = TempStore.create();
+        TempStore temp = extraConfig.containsKey("test.real-hashing") ? TempStore.createWithRealHashing() : TempStore.create();
         try {
             Map<String, String> keys = new HashMap<>();
             keys.put("server.data-dir", temp.dataDir().toString());
@@ -56,6 +65,7 @@ final class Pop3Fixture implements AutoCloseable {
             keys.put("tls.allow-plaintext-auth", "true");
             keys.putAll(extraConfig);
             boolean secure = keys.remove("test.secure") != null;
+            keys.remove("test.real-hashing");
             ServerConfig config = ServerConfig.fromMap(keys);
             // failed logins are slowed by 1 s in production; tests keep the shape with shorter delays
             Pop3Settings settings = tweak.apply(Pop3Settings.from(config)

@@ -10,6 +10,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -155,6 +159,94 @@ class Pop3LoginSecuritySocketTest {
             sawLoginLine |= all.contains("pop3 login failed: user=alice@example.test");
         }
         assertTrue(sawLoginLine, "failed logins are logged, with the user name only");
+    }
+
+    /**
+     * 20 connections from one address guess at once. The limit is counted before the password check, so only
+     * {@code limits.auth-failures} (5) of them get a check ("Authentication failed"); the rest are refused unchecked.
+     * Counted after the check, all 20 would pass the limit before the first failure was recorded. The production
+     * password hasher makes the check as slow as it really is, which is what leaves room for the race.
+     */
+    @Test
+    void parallelGuessesFromOneAddressGetNoMoreChecksThanTheLimit() throws Exception {
+        int connections = 20;
+        try (Pop3Fixture f = Pop3Fixture.start(Map.of("limits.auth-failures", "5", "test.real-hashing", "true"),
+                s -> s.withAuthFailureDelay(Duration.ofMillis(10), Duration.ofMillis(10)))) {
+            f.addUser("alice@example.test", "right");
+            List<Pop3TestClient> clients = new ArrayList<>();
+            ExecutorService pool = Executors.newFixedThreadPool(connections);
+            try {
+                for (int i = 0; i < connections; i++) {
+                    Pop3TestClient c = f.connect();
+                    clients.add(c);
+                    assertEquals("+OK Send your password", c.cmd("USER alice@example.test"));
+                }
+                CyclicBarrier together = new CyclicBarrier(connections);
+                List<Future<String>> replies = new ArrayList<>();
+                for (Pop3TestClient c : clients) {
+                    replies.add(pool.submit(() -> {
+                        together.await();
+                        return c.cmd("PASS wrong");
+                    }));
+                }
+                int checked = 0;
+                int refused = 0;
+                for (Future<String> r : replies) {
+                    String reply = r.get();
+                    if (reply.equals("-ERR [AUTH] Authentication failed")) {
+                        checked++;
+                    } else if (reply.equals("-ERR [AUTH] Too many failed logins; try again later")) {
+                        refused++;
+                    } else {
+                        throw new AssertionError("unexpected reply: " + reply);
+                    }
+                }
+                assertEquals(5, checked, "password checks; refused unchecked: " + refused);
+                assertEquals(connections - 5, refused);
+            } finally {
+                pool.shutdownNow();
+                clients.forEach(Pop3TestClient::close);
+            }
+            try (Pop3TestClient c = f.connect()) {
+                c.cmd("USER alice@example.test");
+                assertEquals("-ERR [AUTH] Too many failed logins; try again later", c.cmd("PASS right"), "the address is used up");
+            }
+        }
+    }
+
+    /**
+     * A user name with characters that end or reorder a log line reaches the log escaped, through USER (which refuses
+     * spaces and C0 controls itself) and through AUTH PLAIN (which carries anything).
+     */
+    @Test
+    void lineBreakingCharactersInAUserNameAreEscapedInTheLog() {
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.addAppender(appender);
+        String forged = "x\u2028pop3_login:user=admin\u0085\u202e\u0090\u2029y";
+        String escaped = "x\\u2028pop3_login:user=admin\\x85\\u202e\\x90\\u2029y";
+        try (Pop3Fixture f = withDelay(Duration.ofMillis(10), Duration.ofMillis(10), 100)) {
+            try (Pop3TestClient c = f.connect()) {
+                c.sendRaw(("USER " + forged + "\r\n").getBytes(StandardCharsets.UTF_8));
+                assertEquals("+OK Send your password", c.readLine());
+                assertEquals("-ERR [AUTH] Authentication failed", c.cmd("PASS wrong"));
+                String ir = Base64.getEncoder().encodeToString(("\0" + forged + "\r\n\u001b[2J\0wrong").getBytes(StandardCharsets.UTF_8));
+                assertEquals("-ERR [AUTH] Authentication failed", c.cmd("AUTH PLAIN " + ir));
+            }
+        } finally {
+            root.detachAppender(appender);
+        }
+        List<String> failed = appender.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.startsWith("pop3 login failed"))
+                .toList();
+        assertEquals(2, failed.size(), "one line for USER/PASS, one for AUTH PLAIN: " + failed);
+        assertTrue(failed.get(0).contains("user=" + escaped + " from 127.0.0.1"), failed.get(0));
+        assertTrue(failed.get(1).contains("user=" + escaped + "\\x0d\\x0a\\x1b[2J from 127.0.0.1"), failed.get(1));
+        for (ILoggingEvent e : appender.list) {
+            String m = e.getFormattedMessage();
+            assertTrue(m.chars().noneMatch(ch -> (ch < 0x20 && ch != '\t') || (ch >= 0x7f && ch <= 0x9f) || ch == 0x2028 || ch == 0x2029
+                    || ch == 0x202e), "raw control or separator in: " + m);
+        }
     }
 
     @Test

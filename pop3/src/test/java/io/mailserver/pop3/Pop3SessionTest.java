@@ -14,10 +14,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.mailserver.config.PlaintextAuth;
 import io.mailserver.net.Line;
 import io.mailserver.store.StoreException;
 
@@ -429,6 +431,39 @@ class Pop3SessionTest {
         d.s.connectionClosed("x");
         assertTrue(d.send("CAPA").isEmpty());
         assertNull(d.last.body());
+    }
+
+    /**
+     * {@code pop3.plaintext-auth = loopback} decides by the client's address: a client elsewhere is refused before TLS
+     * (and not invited by CAPA), a loopback one is not; {@code always} lets both in; under TLS everyone may log in.
+     */
+    @Test
+    void plaintextLoginFollowsThePolicyAndTheClientsAddress() throws Exception {
+        InetAddress elsewhere = InetAddress.getByName("192.0.2.1");
+        Pop3Context base = ctx;
+        ctx = base.withCommands(Pop3Tls.secure(base.commands(), true, PlaintextAuth.LOOPBACK, () -> OptionalInt.of(995)));
+        Dialog remote = new Dialog(elsewhere);
+        assertFalse(remote.send("CAPA").contains("USER"));
+        assertEquals("-ERR [AUTH] Plaintext authentication disallowed on non-secure connections; use STLS or POP3S on port 995\r\n",
+                remote.send("USER alice@example.test"));
+        assertTrue(remote.send("AUTH PLAIN " + b64("\0alice@example.test\0right pass")).startsWith("-ERR [AUTH] Plaintext"));
+        remote.s.tlsEstablished(new io.mailserver.net.tls.TlsInfo("TLSv1.3", "TLS_AES_128_GCM_SHA256"));
+        assertTrue(remote.send("CAPA").contains("USER"));
+        remote.login();
+
+        Dialog local = new Dialog(InetAddress.getByName("127.0.0.1"));
+        assertTrue(local.send("CAPA").contains("\r\nUSER\r\n"));
+        assertTrue(local.send("USER bob@example.test").startsWith("+OK"));
+        assertTrue(local.send("PASS bobpw").startsWith("+OK Logged in"));
+
+        ctx = base.withCommands(Pop3Tls.secure(base.commands(), true, PlaintextAuth.ALWAYS, OptionalInt::empty));
+        Dialog anywhere = new Dialog(InetAddress.getByName("2001:db8::1"));
+        assertTrue(anywhere.send("USER bob@example.test").startsWith("+OK"));
+        assertTrue(anywhere.send("PASS bobpw").startsWith("-ERR [IN-USE]"), "got past the policy to the maildrop lock");
+
+        ctx = base.withCommands(Pop3Tls.secure(base.commands(), true, PlaintextAuth.NEVER, OptionalInt::empty));
+        Dialog loopbackButNever = new Dialog(InetAddress.getByName("::1"));
+        assertTrue(loopbackButNever.send("USER bob@example.test").startsWith("-ERR [AUTH] Plaintext"));
     }
 
     private static String b64(String s) {

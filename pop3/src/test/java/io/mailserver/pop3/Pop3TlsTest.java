@@ -143,7 +143,8 @@ class Pop3TlsTest {
             List<String> before = c.capa();
             assertTrue(before.contains("STLS"), before.toString());
             assertFalse(before.contains("USER") || before.contains("SASL PLAIN"), before.toString());
-            String refused = "-ERR [AUTH] Plaintext authentication disallowed on non-secure connections; use STLS or port 995";
+            String refused = "-ERR [AUTH] Plaintext authentication disallowed on non-secure connections; use STLS or POP3S on port "
+                    + f.pop3.tlsPort();
             assertEquals(refused, c.cmd("USER alice@example.test"));
             assertEquals(refused, c.cmd("PASS pw"));
             assertEquals(refused, c.cmd("AUTH PLAIN " + Base64.getEncoder().encodeToString("\0alice@example.test\0pw".getBytes())));

@@ -41,6 +41,7 @@ public final class MailServer implements AutoCloseable {
 
     public static MailServer start(ServerConfig config) throws IOException {
         log.info("starting {} (data directory {})", config.hostname(), config.dataDir());
+        config.deprecations().forEach(d -> log.warn("configuration: {}", d));
         MailStore store = JdbcMailStore.open(config, new PasswordHasher(), JdbcMailStore.Role.SERVER);
         log.info("store: {}", config.databaseUrl().orElse("embedded H2 in " + config.dataDir().resolve("db")));
         MailServer server = new MailServer(config, store);

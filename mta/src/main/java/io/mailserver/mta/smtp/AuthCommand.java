@@ -11,9 +11,10 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code AUTH mechanism [initial-response]} (RFC 4954) with the two mechanisms that work against passwords
  * stored as slow hashes: PLAIN (RFC 4616) and LOGIN (the de-facto one that Outlook and older clients use). The
- * protocol has already made sure TLS is on (unless {@code tls.allow-plaintext-auth}) and that no mail
- * transaction is open. Challenges are {@code 334} lines; the client answers in base64, or {@code *} to cancel
- * (501 5.0.0); a response that is not base64 gets 501 5.5.2 (RFC 4954 4).
+ * protocol has already made sure that TLS is on or the listener lets this client log in without it
+ * ({@link SmtpSettings#authAllowed}), and that no mail transaction is open. Challenges are {@code 334} lines; the
+ * client answers in base64, or {@code *} to cancel (501 5.0.0); a response that is not base64 gets 501 5.5.2
+ * (RFC 4954 4).
  */
 final class AuthCommand implements CommandHandler {
     private static final Logger log = LoggerFactory.getLogger(AuthCommand.class);

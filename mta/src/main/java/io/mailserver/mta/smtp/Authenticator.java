@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.net.LoginThrottle;
+import io.mailserver.net.Printable;
 import io.mailserver.store.MailAddress;
 import io.mailserver.store.StoreException;
 import io.mailserver.store.User;
@@ -23,8 +24,9 @@ import io.mailserver.store.UserRepository;
  * Checks a user name and password for SMTP AUTH. An unknown user, a wrong password and a disabled account
  * get the same {@code 535 5.7.8} in the same time (the repository compares in constant time, and a name that
  * is not even an address is checked against a fixed one). Each failure on a connection is answered more
- * slowly (1, 2, 4, 8 s by default), and once {@code limits.auth-failures} logins from one address have failed
- * within 15 minutes the address gets {@code 454 4.7.0} without a password check. Passwords are wiped after
+ * slowly (1, 2, 4, 8 s by default), and once {@code limits.auth-failures} logins from one address (an IPv6 /64)
+ * have failed within 15 minutes the address gets {@code 454 4.7.0} without a password check; the attempt is counted
+ * before the check, so parallel connections get no more checks than that. Passwords are wiped after
  * use and never logged.
  */
 public final class Authenticator {
@@ -45,7 +47,7 @@ public final class Authenticator {
         this.maxDelay = maxDelay;
     }
 
-    /** True when the client's address may not try now (checked before the exchange starts, too). */
+    /** True when the client's address may not try now: refused before the client sends a password ({@link #login} decides). */
     boolean blocked(InetAddress address) {
         return throttle.isBlocked(address);
     }
@@ -58,7 +60,9 @@ public final class Authenticator {
     Outcome login(SmtpProtocol protocol, String mechanism, String authcid, String authzid, char[] password) {
         SmtpSession session = protocol.session();
         try {
-            if (throttle.isBlocked(session.remoteAddress())) {
+            // counted before the password check, so parallel connections cannot all slip under the limit
+            Optional<LoginThrottle.Attempt> attempt = throttle.tryAcquire(session.remoteAddress());
+            if (attempt.isEmpty()) {
                 log.info("AUTH refused from {}: too many failed logins from that address", session.clientForLog());
                 return Outcome.reply(Replies.AUTH_TOO_MANY_FAILURES);
             }
@@ -69,17 +73,18 @@ public final class Authenticator {
             try {
                 user = users.authenticate(address.orElse(NOBODY), password);
             } catch (StoreException e) {
+                attempt.get().refund(); // no password was checked
                 log.warn("AUTH unavailable, answered 454: {}", e.getMessage());
                 return Outcome.reply(Replies.AUTH_TEMPORARY_FAILURE);
             }
             if (user.isPresent() && address.isPresent() && authzOk) {
+                attempt.get().refund();
                 session.setAuthenticatedUser(user.get().address());
                 log.info("AUTH {} ok: user={} from {}", mechanism, user.get().address(), session.clientForLog());
                 return Outcome.reply(Replies.AUTH_OK);
             }
-            int failures = session.addAuthFailure();
-            throttle.recordFailure(session.remoteAddress());
-            log.info("AUTH {} failed: user={} from {} (failure {} on this connection)", mechanism, printable(authcid),
+            int failures = session.addAuthFailure(); // the attempt stays counted against the address
+            log.info("AUTH {} failed: user={} from {} (failure {} on this connection)", mechanism, Printable.forLog(authcid),
                     session.clientForLog(), failures);
             return Outcome.reply(Replies.AUTH_FAILED).delayed(delayFor(failures));
         } finally {
@@ -130,18 +135,5 @@ public final class Authenticator {
         char[] out = Arrays.copyOfRange(chars.array(), chars.arrayOffset() + chars.position(), chars.arrayOffset() + chars.limit());
         Arrays.fill(chars.array(), '\0');
         return out;
-    }
-
-    /** A client-supplied name made safe for one log line. */
-    static String printable(String s) {
-        if (s == null || s.isEmpty()) {
-            return "-";
-        }
-        StringBuilder sb = new StringBuilder(Math.min(s.length(), 100));
-        for (int i = 0; i < s.length() && i < 100; i++) {
-            char c = s.charAt(i);
-            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return sb.toString();
     }
 }

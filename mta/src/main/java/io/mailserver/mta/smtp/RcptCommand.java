@@ -3,6 +3,8 @@ package io.mailserver.mta.smtp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.mailserver.net.Printable;
+
 /**
  * RCPT TO (RFC 5321 4.1.1.3): the recipient limit (RFC 5321 4.5.3.1.10: 452 4.5.3), the path, then
  * relay policy, directory and postmaster rule, decided now and kept with the transaction.
@@ -26,7 +28,8 @@ final class RcptCommand implements CommandHandler {
         }
         RecipientResolver.Decision decision = protocol.context().resolver().resolve(path, session);
         if (decision.refusal() != null) {
-            log.info("reject RCPT from {}: {}; from={} to={}", session.clientForLog(), decision.refusal().summary(), tx.sender(), path);
+            log.info("reject RCPT from {}: {}; from={} to={}", session.clientForLog(), decision.refusal().summary(),
+                    Printable.forLog(String.valueOf(tx.sender())), Printable.forLog(path.toString()));
             return Outcome.reply(decision.refusal());
         }
         tx.addRecipient(decision.accepted());

@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.mailserver.net.Printable;
 import io.mailserver.store.Domain;
 import io.mailserver.store.MailAddress;
 import io.mailserver.store.MailStore;
@@ -130,7 +131,8 @@ final class RecipientResolver {
                 return Decision.accept(new AcceptedRecipient(path, List.of(oldest.get().id()), List.of()));
             }
         }
-        log.warn("mail for {} cannot be placed: no server.postmaster and no user in {}; answered 451", path, domain);
+        log.warn("mail for {} cannot be placed: no server.postmaster and no user in {}; answered 451", Printable.forLog(path.toString()),
+                Printable.forLog(domain));
         return Decision.refuse(Replies.postmasterUnavailable(path.toString()));
     }
 }

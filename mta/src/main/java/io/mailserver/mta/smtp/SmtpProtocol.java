@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.net.Line;
+import io.mailserver.net.Printable;
 import io.mailserver.net.tls.TlsInfo;
 import io.mailserver.store.Delivery;
 import io.mailserver.store.StoreException;
@@ -276,7 +277,7 @@ public final class SmtpProtocol {
     }
 
     private SmtpReply requirementRefusal(Verb verb) {
-        if (verb.requiresTls() && !session.tlsActive() && !settings.allowPlaintextAuth()) {
+        if (verb.requiresTls() && !settings.authAllowed(session)) {
             return Replies.TLS_REQUIRED;
         }
         if (verb.requiresAuthOnSubmission() && session.profile() == ListenerProfile.SUBMISSION && session.authenticatedUser() == null) {
@@ -403,7 +404,7 @@ public final class SmtpProtocol {
                 log.warn("{}: cannot write message content, answered 451: {}", done.queueId(), receiver.storeError().getMessage());
             }
             log.info("{}: reject DATA from {}: {}; from={} size={}", done.queueId(), session.clientForLog(), refusal.summary(),
-                    finished.sender(), receiver.size());
+                    Printable.forLog(finished.sender().toString()), receiver.size());
             return refusal;
         }
         for (long user : finished.localUserIds()) {
@@ -426,7 +427,8 @@ public final class SmtpProtocol {
         }
         session.resetErrors();
         log.info("{}: accepted client={}, from={}, to={}, size={}, local={}, remote={}, tls={}", done.queueId(), session.clientForLog(),
-                finished.sender(), finished.recipients().stream().map(r -> r.path().toString()).collect(Collectors.joining(",")),
+                Printable.forLog(finished.sender().toString()),
+                finished.recipients().stream().map(r -> Printable.forLog(r.path().toString())).collect(Collectors.joining(",")),
                 receiver.size(), finished.localUserIds().size(), remote.size(), session.tlsActive() ? "yes" : "no");
         return Replies.queued(done.queueId());
     }

@@ -8,9 +8,9 @@ import io.mailserver.net.LoginThrottle;
 
 /**
  * Plugs STARTTLS (RFC 3207), AUTH (RFC 4954) and the submission sender rule (RFC 6409) into an
- * {@link SmtpContext}. EHLO offers STARTTLS only before TLS, and AUTH only once TLS is up (or always, with
- * {@code tls.allow-plaintext-auth}); the command table refuses AUTH before TLS with 530 whatever the client
- * tries. Authenticated users may relay (see {@link RelayPolicy}) and send only as themselves
+ * {@link SmtpContext}. EHLO offers STARTTLS only before TLS, and AUTH only once TLS is up, or before it where the
+ * listener's {@code smtp.plaintext-auth} / {@code submission.plaintext-auth} allows the client
+ * ({@link SmtpSettings#authAllowed}); where it is not offered, AUTH is refused with 530 whatever the client tries. Authenticated users may relay (see {@link RelayPolicy}) and send only as themselves
  * ({@link SenderOwnership}).
  */
 public final class SmtpSecurity {
@@ -38,7 +38,7 @@ public final class SmtpSecurity {
             if (tlsAvailable && !session.tlsActive() && session.authenticatedUser() == null) {
                 keywords.add("STARTTLS");
             }
-            if (session.tlsActive() || settings.allowPlaintextAuth()) {
+            if (settings.authAllowed(session)) {
                 keywords.add("AUTH " + AuthCommand.MECHANISMS);
             }
             return keywords;

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.mailserver.net.Printable;
 import io.mailserver.net.tls.TlsInfo;
 
 /**
@@ -51,9 +52,9 @@ public final class SmtpSession {
         return "[" + remoteAddress.getHostAddress() + "]";
     }
 
-    /** The client as Postfix logs it: {@code helo[ip]}, or {@code unknown[ip]} before HELO. */
+    /** The client as Postfix logs it: {@code helo[ip]}, or {@code unknown[ip]} before HELO (the name made safe for a log line). */
     public String clientForLog() {
-        return (helo == null ? "unknown" : helo) + "[" + remoteAddress.getHostAddress() + "]";
+        return (helo == null ? "unknown" : Printable.forLog(helo)) + "[" + remoteAddress.getHostAddress() + "]";
     }
 
     public boolean isTrustedNetwork() {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import io.mailserver.config.PlaintextAuth;
 import io.mailserver.config.ServerConfig;
 import io.mailserver.config.ServerConfig.Disclosure;
 
@@ -24,7 +25,8 @@ public record SmtpSettings(
         List<Pattern> contentRules,
         Optional<String> postmaster,
         Optional<String> defaultDomain,
-        boolean allowPlaintextAuth) {
+        PlaintextAuth mxPlaintextAuth,
+        PlaintextAuth submissionPlaintextAuth) {
 
     /** How long an error reply is held back once a session has made more than half of {@code limits.errors} errors (Postfix: 1 s). */
     public static final Duration DEFAULT_ERROR_DELAY = Duration.ofSeconds(1);
@@ -36,11 +38,26 @@ public record SmtpSettings(
     public static SmtpSettings from(ServerConfig c) {
         return new SmtpSettings(c.hostname(), c.maxMessageSize(), c.maxRecipients(), c.commandLineLimit(), c.maxErrors(),
                 DEFAULT_ERROR_DELAY, c.vrfy(), c.expn(), c.rejectBareNewline(), c.rejectLongDataLines(),
-                c.maxReceivedHeaders(), c.contentRejectPatterns(), c.postmasterAddress(), c.defaultDomain(), c.allowPlaintextAuth());
+                c.maxReceivedHeaders(), c.contentRejectPatterns(), c.postmasterAddress(), c.defaultDomain(), c.smtpPlaintextAuth(),
+                c.submissionPlaintextAuth());
     }
 
     public SmtpSettings withErrorDelay(Duration delay) {
         return new SmtpSettings(hostname, maxMessageSize, maxRecipients, commandLineLimit, maxErrors, delay, vrfy, expn,
-                rejectBareNewline, rejectLongDataLines, maxReceivedHeaders, contentRules, postmaster, defaultDomain, allowPlaintextAuth);
+                rejectBareNewline, rejectLongDataLines, maxReceivedHeaders, contentRules, postmaster, defaultDomain, mxPlaintextAuth,
+                submissionPlaintextAuth);
+    }
+
+    /**
+     * Whether this session may log in (and is offered AUTH): under TLS always; before it as the listener's
+     * {@code smtp.plaintext-auth} / {@code submission.plaintext-auth} says for the client's address. The implicit-TLS
+     * port is encrypted from the start, so only the two plain listeners have a setting.
+     */
+    public boolean authAllowed(SmtpSession session) {
+        if (session.tlsActive()) {
+            return true;
+        }
+        PlaintextAuth policy = session.profile() == ListenerProfile.SUBMISSION ? submissionPlaintextAuth : mxPlaintextAuth;
+        return policy.permits(session.remoteAddress());
     }
 }

@@ -246,6 +246,64 @@ class SmtpSecurityTest {
         assertTrue(mx.contains(" with ESMTPS id "), mx);
     }
 
+    Dialog dialogFrom(String clientIp, ListenerProfile profile, Map<String, String> config) {
+        Map<String, String> keys = new java.util.HashMap<>(config);
+        keys.putIfAbsent("server.hostname", "mx.example.test");
+        SmtpContext ctx = new SmtpContext(SmtpSettings.from(ServerConfig.fromMap(keys)).withErrorDelay(Duration.ZERO), store, Dialog.CLOCK);
+        SmtpSecurity.install(ctx, true, throttle, Duration.ofMillis(100), Duration.ofMillis(400));
+        return new Dialog(ctx, clientIp, profile);
+    }
+
+    /** True when EHLO offers AUTH and AUTH PLAIN before STARTTLS logs in; false when neither (530). */
+    boolean plaintextLoginWorks(String clientIp, ListenerProfile profile, Map<String, String> config) {
+        Dialog d = dialogFrom(clientIp, profile, config);
+        boolean offered = d.send("EHLO client.test\r\n").contains("250-AUTH PLAIN LOGIN\r\n");
+        String reply = d.send("AUTH PLAIN " + b64("\0alice@example.test\0pw") + "\r\n");
+        boolean accepted = reply.equals("235 2.7.0 Authentication successful\r\n");
+        assertEquals(offered, accepted, "offered exactly where accepted: " + reply);
+        if (!accepted) {
+            assertEquals("530 5.7.0 Must issue a STARTTLS command first\r\n", reply);
+        }
+        return accepted;
+    }
+
+    /**
+     * {@code smtp.plaintext-auth} and {@code submission.plaintext-auth}, each listener on its own, by client address:
+     * loopback admits 127.0.0.0/8 and ::1 only. (Sockets in tests all come from loopback; SmtpLoginSecurityTest runs
+     * the loopback side over real connections.)
+     */
+    @Test
+    void plaintextAuthPerListenerAndClientAddress() {
+        String[] remote = { STRANGER, "10.1.2.3", "2001:db8::25" };
+        String[] loopback = { "127.0.0.1", "127.0.0.2", "::1" };
+        for (ListenerProfile profile : ListenerProfile.values()) {
+            String key = profile == ListenerProfile.MX ? "smtp.plaintext-auth" : "submission.plaintext-auth";
+            String other = profile == ListenerProfile.MX ? "submission.plaintext-auth" : "smtp.plaintext-auth";
+            for (String ip : loopback) {
+                assertFalse(plaintextLoginWorks(ip, profile, Map.of()), "default never: " + profile + " " + ip);
+                assertFalse(plaintextLoginWorks(ip, profile, Map.of(key, "never", other, "always")), profile + " " + ip);
+                assertTrue(plaintextLoginWorks(ip, profile, Map.of(key, "loopback")), profile + " " + ip);
+                assertTrue(plaintextLoginWorks(ip, profile, Map.of(key, "always", other, "never")), profile + " " + ip);
+            }
+            for (String ip : remote) {
+                assertFalse(plaintextLoginWorks(ip, profile, Map.of(key, "loopback", other, "always")), profile + " " + ip);
+                assertTrue(plaintextLoginWorks(ip, profile, Map.of(key, "always")), profile + " " + ip);
+                assertTrue(plaintextLoginWorks(ip, profile, Map.of("tls.allow-plaintext-auth", "true")), "deprecated switch: " + ip);
+                assertFalse(plaintextLoginWorks(ip, profile, Map.of("tls.allow-plaintext-auth", "true", key, "loopback")), profile + " " + ip);
+            }
+        }
+    }
+
+    /** Where plaintext login is not allowed, STARTTLS still leads to AUTH, for any client. */
+    @Test
+    void afterStartTlsAuthWorksWhateverThePlaintextPolicy() {
+        Dialog d = dialogFrom(STRANGER, ListenerProfile.SUBMISSION, Map.of("submission.plaintext-auth", "loopback"));
+        d.each("EHLO client.test", "STARTTLS");
+        d.protocol.tlsEstablished(TLS13);
+        assertTrue(d.send("EHLO client.test\r\n").contains("250-AUTH PLAIN LOGIN\r\n"));
+        assertEquals("235 2.7.0 Authentication successful\r\n", d.send("AUTH PLAIN " + b64("\0alice@example.test\0pw") + "\r\n"));
+    }
+
     @Test
     void noStartTlsWithoutACertificate() {
         SmtpContext ctx = new SmtpContext(SmtpSettings.from(ServerConfig.fromMap(Map.of("server.hostname", "mx.example.test"))), store,
