@@ -157,10 +157,18 @@ relay.routes = remote.test -> [127.0.0.1]:{self.sink_port}
             return -1
 
     def disk_usage(self):
-        """Bytes on disk (du -sb) of each entry of the data directory: the store's files (H2:
-        *.mv.db) and whatever else the server keeps there (its self-signed certificate)."""
-        return {f'data/{name}': du(os.path.join(self.data, name))
-                for name in sorted(os.listdir(self.data))}
+        """Bytes on disk (du -sb) of the data directory: each file of 1 MB or more by name (the
+        store's, e.g. H2's db/*.mv.db), and the rest of the directory (small files, directories,
+        the self-signed certificate) as one entry."""
+        total = du(self.data)
+        large = {}
+        for parent, _, files in os.walk(self.data):
+            for name in files:
+                path = os.path.join(parent, name)
+                size = os.path.getsize(path)
+                if size >= 1e6:
+                    large['data/' + os.path.relpath(path, self.data)] = size
+        return {**large, 'rest of data/': total - sum(large.values())}
 
     def live_content(self):
         """(messages, octets) in all maildrops by POP3 STAT, and the rows of the outbound queue
