@@ -14,6 +14,7 @@ Settings that differ from the defaults, and why (the reference gets the same tre
 Everything else (durability, pools, relay concurrency, logging at info) is the default.
 """
 import concurrent.futures
+import json
 import os
 import re
 import shutil
@@ -21,6 +22,9 @@ import signal
 import socket
 import subprocess
 import time
+
+import clients
+from refserver import du
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAR = os.path.join(REPO, 'server', 'target', 'mailserver.jar')
@@ -51,6 +55,7 @@ class OurServer:
         self.proc = None
         self.java_pid = None
         self.java_opts = java_opts
+        self.traffic = {'messages': 0, 'deliveries': 0, 'octets': 0}
 
     def setup(self):
         if not os.path.exists(JAR):
@@ -128,6 +133,7 @@ relay.routes = remote.test -> [127.0.0.1]:{self.sink_port}
         if r.returncode != 0:
             raise RuntimeError(f'mailctl {" ".join(args)} failed ({r.returncode}): '
                                f'{r.stderr.strip()} {r.stdout.strip()}')
+        return r.stdout
 
     def stop(self):
         if not self.proc or self.proc.poll() is not None:
@@ -138,6 +144,43 @@ relay.routes = remote.test -> [127.0.0.1]:{self.sink_port}
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(10)
+
+    # ---- what the benchmarks observe
+
+    def mailbox_count(self, user):
+        """Messages in a user's maildrop by POP3 STAT (one login: the server offers no other view
+        of a mailbox while it runs); -1 while POP3 does not answer."""
+        try:
+            return clients.stat('127.0.0.1', self.pop3_port, f'{user}@{self.domain}',
+                                self.password)[0]
+        except (OSError, clients.Pop3Error):
+            return -1
+
+    def disk_usage(self):
+        """Bytes on disk (du -sb) of the data directory: each file of 1 MB or more by name (the
+        store's, e.g. H2's db/*.mv.db), and the rest of the directory (small files, directories,
+        the self-signed certificate) as one entry."""
+        total = du(self.data)
+        large = {}
+        for parent, _, files in os.walk(self.data):
+            for name in files:
+                path = os.path.join(parent, name)
+                size = os.path.getsize(path)
+                if size >= 1e6:
+                    large['data/' + os.path.relpath(path, self.data)] = size
+        return {**large, 'rest of data/': total - sum(large.values())}
+
+    def live_content(self):
+        """(messages, octets) in all maildrops by POP3 STAT, and the rows of the outbound queue
+        that mailctl queue list shows (waiting, being sent, given up)."""
+        messages = octets = 0
+        for user in self.users:
+            count, size = clients.stat('127.0.0.1', self.pop3_port, f'{user}@{self.domain}',
+                                       self.password)
+            messages += count
+            octets += size
+        rows = json.loads(self._mailctl('queue', 'list', '--json'))
+        return messages, octets, len(rows)
 
     def root_pids(self):
         return [self.java_pid] if self.proc and self.proc.poll() is None else []

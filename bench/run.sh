@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks: the project's mail server against Postfix + Dovecot on loopback, in one go.
 #
-#   bench/run.sh                      everything, 3 repetitions (about 30-40 minutes on 2 cores)
+#   bench/run.sh                      everything, 3 repetitions (about 15 minutes on 2 quiet cores)
 #   bench/run.sh --quick              small counts, 1 repetition (a few minutes: harness check)
-#   bench/run.sh --only accept,pop3   a subset: accept, relay, pop3, idle, large
+#   bench/run.sh --only accept,pop3   a subset of accept, relay, pop3, large, idle (run in that
+#                                     order, on one store per server)
 #   bench/run.sh --servers ref        only Postfix + Dovecot (or: ours)
 #   bench/run.sh --help               every option
 #
