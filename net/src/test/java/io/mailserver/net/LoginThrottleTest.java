@@ -17,6 +17,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
@@ -41,9 +42,11 @@ class LoginThrottleTest {
         }
     }
 
-    /** A failed login: the attempt is acquired and kept. */
+    /** A failed login: the attempt is granted, then closed without a refund. */
     private static boolean fail(LoginThrottle t, InetAddress a) {
-        return t.tryAcquire(a).isPresent();
+        Optional<LoginThrottle.Attempt> attempt = t.tryAcquire(a);
+        attempt.ifPresent(LoginThrottle.Attempt::close);
+        return attempt.isPresent();
     }
 
     @Test
@@ -75,7 +78,7 @@ class LoginThrottleTest {
 
     @Test
     void aSuccessfulLoginGivesItsAttemptBack() throws Exception {
-        LoginThrottle t = new LoginThrottle(2, Duration.ofMinutes(15), new HandClock());
+        LoginThrottle t = new LoginThrottle(2, Duration.ofMinutes(15), Duration.ofMillis(200), new HandClock());
         InetAddress a = InetAddress.getByName("192.0.2.1");
         for (int i = 0; i < 10; i++) {
             LoginThrottle.Attempt ok = t.tryAcquire(a).orElseThrow();
@@ -85,9 +88,11 @@ class LoginThrottleTest {
         assertTrue(fail(t, a));
         Optional<LoginThrottle.Attempt> inFlight = t.tryAcquire(a);
         assertTrue(inFlight.isPresent());
-        assertTrue(t.tryAcquire(a).isEmpty(), "an attempt still being checked counts");
+        assertTrue(t.tryAcquire(a).isEmpty(), "an attempt still being checked counts: the next one waits, then is refused");
         inFlight.get().refund();
-        assertTrue(t.tryAcquire(a).isPresent(), "until it turns out right");
+        Optional<LoginThrottle.Attempt> last = t.tryAcquire(a);
+        assertTrue(last.isPresent(), "until it turns out right");
+        last.get().close();
         assertTrue(t.isBlocked(a));
     }
 
@@ -105,7 +110,7 @@ class LoginThrottleTest {
                 for (int i = 0; i < threads; i++) {
                     results.add(pool.submit(() -> {
                         start.await();
-                        return t.tryAcquire(a).isPresent();
+                        return fail(t, a);
                     }));
                 }
                 int granted = 0;
@@ -116,6 +121,45 @@ class LoginThrottleTest {
             } finally {
                 pool.shutdownNow();
             }
+        }
+    }
+
+    /**
+     * Many parallel logins with the right password from one address (a webmail, an office behind NAT) all get in:
+     * while the limit's worth of checks is in flight, the others wait for them instead of being refused.
+     */
+    @Test
+    void parallelRightPasswordsFromOneAddressAllGetIn() throws Exception {
+        int threads = 50;
+        LoginThrottle t = new LoginThrottle(5, Duration.ofMinutes(15), Clock.systemUTC());
+        InetAddress a = InetAddress.getByName("192.0.2.8");
+        CyclicBarrier start = new CyclicBarrier(threads);
+        AtomicInteger checking = new AtomicInteger();
+        AtomicInteger mostAtOnce = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    Optional<LoginThrottle.Attempt> attempt = t.tryAcquire(a);
+                    if (attempt.isEmpty()) {
+                        return false;
+                    }
+                    mostAtOnce.accumulateAndGet(checking.incrementAndGet(), Math::max);
+                    Thread.sleep(20); // the password check
+                    checking.decrementAndGet();
+                    attempt.get().refund();
+                    return true;
+                }));
+            }
+            for (Future<Boolean> r : results) {
+                assertTrue(r.get(), "every right password gets in");
+            }
+            assertTrue(mostAtOnce.get() <= 5, "at most the limit checked at once: " + mostAtOnce.get());
+            assertEquals(0, t.trackedClients(), "nothing kept after successful logins");
+        } finally {
+            pool.shutdownNow();
         }
     }
 
@@ -143,7 +187,7 @@ class LoginThrottleTest {
         for (int i = 0; i < 20_000; i++) {
             ip[2] = (byte) (i >> 8);
             ip[3] = (byte) i;
-            t.tryAcquire(InetAddress.getByAddress(ip.clone()));
+            fail(t, InetAddress.getByAddress(ip.clone()));
             if (i == 9_999) {
                 clock.now = clock.now.plus(Duration.ofMinutes(20)); // the first half ages out
             }

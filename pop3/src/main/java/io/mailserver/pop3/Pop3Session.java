@@ -241,29 +241,32 @@ public final class Pop3Session {
     Pop3Reply login(String userName, char[] password, String authzid) {
         try {
             // counted before the password check, so parallel connections cannot all slip under the limit
-            Optional<LoginThrottle.Attempt> attempt = ctx.throttle().tryAcquire(remote);
-            if (attempt.isEmpty()) {
+            Optional<LoginThrottle.Attempt> granted = ctx.throttle().tryAcquire(remote);
+            if (granted.isEmpty()) {
                 log.info("pop3 login refused: too many failed logins from {}", remote.getHostAddress());
                 endReason = "too many failed logins";
                 return Pop3Reply.failure(ResponseCode.AUTH, "Too many failed logins; try again later")
                         .delayed(settings.authFailureDelay()).closing();
             }
-            Optional<MailAddress> address = resolve(userName);
-            boolean authzOk = authzid == null || authzid.isEmpty()
-                    || (address.isPresent() && resolve(authzid).map(MailAddress::key).equals(address.map(MailAddress::key)));
-            Optional<User> found;
-            try {
-                found = ctx.users().authenticate(address.orElse(NO_SUCH_USER), password);
-            } catch (StoreException e) {
-                attempt.get().refund(); // no password was checked
-                log.warn("pop3 authentication unavailable: {}", e.getMessage());
-                return Pop3Reply.failure(ResponseCode.SYS_TEMP, "Authentication temporarily unavailable; try again later");
+            try (LoginThrottle.Attempt attempt = granted.get()) { // counts as a failure unless refunded
+                Optional<MailAddress> address = resolve(userName);
+                boolean authzOk = authzid == null || authzid.isEmpty()
+                        || (address.isPresent() && resolve(authzid).map(MailAddress::key).equals(address.map(MailAddress::key)));
+                Optional<User> found;
+                try {
+                    found = ctx.users().authenticate(address.orElse(NO_SUCH_USER), password);
+                } catch (StoreException e) {
+                    attempt.refund(); // no password was checked
+                    log.warn("pop3 authentication unavailable: {}", e.getMessage());
+                    return Pop3Reply.failure(ResponseCode.SYS_TEMP, "Authentication temporarily unavailable; try again later");
+                }
+                if (found.isEmpty() || !found.get().enabled() || address.isEmpty() || !authzOk) {
+                    attempt.close(); // counted before loginFailed asks whether the address is now blocked
+                    return loginFailed(userName);
+                }
+                attempt.refund();
+                return startTransaction(found.get());
             }
-            if (found.isEmpty() || !found.get().enabled() || address.isEmpty() || !authzOk) {
-                return loginFailed(userName); // the attempt stays counted against the address
-            }
-            attempt.get().refund();
-            return startTransaction(found.get());
         } finally {
             Arrays.fill(password, '\0');
         }

@@ -61,32 +61,34 @@ public final class Authenticator {
         SmtpSession session = protocol.session();
         try {
             // counted before the password check, so parallel connections cannot all slip under the limit
-            Optional<LoginThrottle.Attempt> attempt = throttle.tryAcquire(session.remoteAddress());
-            if (attempt.isEmpty()) {
+            Optional<LoginThrottle.Attempt> granted = throttle.tryAcquire(session.remoteAddress());
+            if (granted.isEmpty()) {
                 log.info("AUTH refused from {}: too many failed logins from that address", session.clientForLog());
                 return Outcome.reply(Replies.AUTH_TOO_MANY_FAILURES);
             }
-            Optional<MailAddress> address = resolve(authcid);
-            boolean authzOk = authzid == null || authzid.isEmpty()
-                    || (address.isPresent() && resolve(authzid).map(MailAddress::key).equals(address.map(MailAddress::key)));
-            Optional<User> user;
-            try {
-                user = users.authenticate(address.orElse(NOBODY), password);
-            } catch (StoreException e) {
-                attempt.get().refund(); // no password was checked
-                log.warn("AUTH unavailable, answered 454: {}", e.getMessage());
-                return Outcome.reply(Replies.AUTH_TEMPORARY_FAILURE);
+            try (LoginThrottle.Attempt attempt = granted.get()) { // counts as a failure unless refunded
+                Optional<MailAddress> address = resolve(authcid);
+                boolean authzOk = authzid == null || authzid.isEmpty()
+                        || (address.isPresent() && resolve(authzid).map(MailAddress::key).equals(address.map(MailAddress::key)));
+                Optional<User> user;
+                try {
+                    user = users.authenticate(address.orElse(NOBODY), password);
+                } catch (StoreException e) {
+                    attempt.refund(); // no password was checked
+                    log.warn("AUTH unavailable, answered 454: {}", e.getMessage());
+                    return Outcome.reply(Replies.AUTH_TEMPORARY_FAILURE);
+                }
+                if (user.isPresent() && address.isPresent() && authzOk) {
+                    attempt.refund();
+                    session.setAuthenticatedUser(user.get().address());
+                    log.info("AUTH {} ok: user={} from {}", mechanism, user.get().address(), session.clientForLog());
+                    return Outcome.reply(Replies.AUTH_OK);
+                }
+                int failures = session.addAuthFailure(); // closing the attempt counts it against the address
+                log.info("AUTH {} failed: user={} from {} (failure {} on this connection)", mechanism, Printable.forLog(authcid),
+                        session.clientForLog(), failures);
+                return Outcome.reply(Replies.AUTH_FAILED).delayed(delayFor(failures));
             }
-            if (user.isPresent() && address.isPresent() && authzOk) {
-                attempt.get().refund();
-                session.setAuthenticatedUser(user.get().address());
-                log.info("AUTH {} ok: user={} from {}", mechanism, user.get().address(), session.clientForLog());
-                return Outcome.reply(Replies.AUTH_OK);
-            }
-            int failures = session.addAuthFailure(); // the attempt stays counted against the address
-            log.info("AUTH {} failed: user={} from {} (failure {} on this connection)", mechanism, Printable.forLog(authcid),
-                    session.clientForLog(), failures);
-            return Outcome.reply(Replies.AUTH_FAILED).delayed(delayFor(failures));
         } finally {
             Arrays.fill(password, '\0');
         }
