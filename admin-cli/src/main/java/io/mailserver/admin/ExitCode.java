@@ -2,7 +2,7 @@ package io.mailserver.admin;
 
 /**
  * mailctl's exit codes, documented in docs/mailctl.md. Scripts rely on them: never renumber, only add.
- * 0-3 follow the convention of ANCHORS.md C.9 (mox, maddy).
+ * 0-3 follow the convention mox and maddy use.
  */
 public final class ExitCode {
     private ExitCode() {

@@ -16,7 +16,7 @@ import java.util.Map;
 
 /**
  * {@code mailctl}: the operator's tool for domains, users, aliases and the outbound queue.
- * It works on the same store as the running server (DESIGN.md contract 1).
+ * It works on the same store as the running server (docs/design.md, contract 1).
  *
  * <p>A new entity is one class extending {@link EntityCommand} plus one line in {@code subcommands} below.
  */

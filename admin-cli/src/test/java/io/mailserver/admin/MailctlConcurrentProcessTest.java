@@ -23,7 +23,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * DESIGN.md contract 1: mailctl works while another process (the server) holds the same embedded H2
+ * docs/design.md, contract 1: mailctl works while another process (the server) holds the same embedded H2
  * database open, and both see each other's writes at once (H2 auto-server mode).
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)

@@ -26,7 +26,7 @@ import io.mailserver.store.jdbc.JdbcMailStore;
 import io.mailserver.testkit.TestFiles;
 
 /**
- * DESIGN.md contract 2, "250 means durable": a server in a child JVM is killed with SIGKILL the moment
+ * docs/design.md, contract 2, "250 means durable": a server in a child JVM is killed with SIGKILL the moment
  * the client has read a 250 for the end of DATA; the store, reopened, holds every acknowledged message
  * byte for byte, and the message another client was still sending is not there at all. Two rounds:
  * the second starts on the store the first one's crash left behind.

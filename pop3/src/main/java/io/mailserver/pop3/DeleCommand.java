@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * {@code DELE msg} (RFC 1939 section 5): marks the message; nothing leaves the store before QUIT, and
- * a dropped connection deletes nothing (DESIGN.md contract 3).
+ * a dropped connection deletes nothing (docs/design.md, contract 3).
  */
 final class DeleCommand implements Pop3Command {
     @Override

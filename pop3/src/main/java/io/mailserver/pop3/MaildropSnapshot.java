@@ -7,7 +7,7 @@ import java.util.List;
 import io.mailserver.store.MaildropEntry;
 
 /**
- * The maildrop as it was at login, with this session's deletion marks (DESIGN.md "POP3 as a snapshot").
+ * The maildrop as it was at login, with this session's deletion marks (docs/design.md, "POP3 as a snapshot").
  * Message numbers are 1-based positions in the snapshot and never change during the session (RFC 1939
  * section 5); mail that arrives meanwhile shows in the next session. DELE only sets a mark here; QUIT
  * hands the marked uids to the store in one call.

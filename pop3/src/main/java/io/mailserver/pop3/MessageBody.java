@@ -6,7 +6,7 @@ import java.io.InputStream;
 import java.util.function.LongConsumer;
 
 /**
- * The body of a RETR or TOP reply, produced on the fly from the stored message (DESIGN.md contract 4):
+ * The body of a RETR or TOP reply, produced on the fly from the stored message (docs/design.md, contract 4):
  * every line that begins with {@code '.'} gets one more {@code '.'} in front, and the response ends with
  * {@code CRLF.CRLF} (RFC 1939 section 3). Heap use is one small input buffer, whatever the message size.
  *

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * What the session answers to one line. {@code text} is the whole reply as it goes on the wire, CRLFs
- * included, so the transport can send it in one write (DESIGN.md contract 5). For RETR and TOP,
+ * included, so the transport can send it in one write (docs/design.md, contract 5). For RETR and TOP,
  * {@code text} is only the {@code +OK} status line and {@code body} streams the rest (byte-stuffed, with
  * the terminating {@code CRLF.CRLF}); the transport must close the body on every path.
  *

@@ -25,7 +25,7 @@ import io.mailserver.store.User;
  * reply whole, and calls {@link #connectionClosed} when the connection ends for any reason.
  *
  * <p>Login takes the store's maildrop lock and a snapshot; DELE marks live here; only QUIT from the
- * TRANSACTION state changes the store (DESIGN.md contract 3).
+ * TRANSACTION state changes the store (docs/design.md, contract 3).
  */
 public final class Pop3Session {
     private static final Logger log = LoggerFactory.getLogger(Pop3Session.class);
@@ -138,7 +138,7 @@ public final class Pop3Session {
 
     /**
      * Client mistakes add up: past half of {@code limits.errors} each error reply is slowed, at the limit
-     * the connection is closed (DESIGN.md contract 7).
+     * the connection is closed (docs/design.md, contract 7).
      */
     private Pop3Reply countErrors(Pop3Reply reply) {
         if (!reply.countsAsError()) {

@@ -21,7 +21,7 @@ import io.mailserver.store.User;
 
 /**
  * A message far larger than the test JVM's heap share (surefire runs this module with -Xmx96m) goes out
- * byte-exact: RETR streams from the store and stuffs on the fly (DESIGN.md contract 4). Both ends hash
+ * byte-exact: RETR streams from the store and stuffs on the fly (docs/design.md, contract 4). Both ends hash
  * instead of keeping the bytes.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Timeout;
 import io.mailserver.store.User;
 
 /**
- * Each reply leaves in one write (DESIGN.md contract 5: with TCP_NODELAY, a reply in pieces waits for
+ * Each reply leaves in one write (docs/design.md, contract 5: with TCP_NODELAY, a reply in pieces waits for
  * the client's delayed ACK), and a large RETR in 64 KiB chunks with the status line in the first and
  * the terminator in the last. Seen from a filter at the socket end of the chain.
  */

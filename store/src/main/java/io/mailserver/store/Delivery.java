@@ -4,7 +4,7 @@ import java.io.OutputStream;
 
 /**
  * One message on its way into the store: content streamed first, then the recipients' fates, then one
- * durable commit (DESIGN.md contracts 2 and 3). Heap use does not depend on the message size.
+ * durable commit (docs/design.md, contracts 2 and 3). Heap use does not depend on the message size.
  */
 public interface Delivery extends AutoCloseable {
     /** Where the message bytes go (after any headers the caller prepends). Write, then call {@link #commit()}. */

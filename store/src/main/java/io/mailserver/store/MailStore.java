@@ -1,6 +1,6 @@
 package io.mailserver.store;
 
-/** The one store both listeners and mailctl share (DESIGN.md contract 1). */
+/** The one store both listeners and mailctl share (docs/design.md, contract 1). */
 public interface MailStore extends AutoCloseable {
     DomainRepository domains();
 

@@ -7,7 +7,7 @@ import java.io.OutputStream;
 import io.mailserver.net.Line;
 
 /**
- * Receives message content line by line after 354 and streams it to the store (DESIGN.md contract 4:
+ * Receives message content line by line after 354 and streams it to the store (docs/design.md, contract 4:
  * nothing is held whole in memory; a line longer than the decoder's fragment size arrives in pieces).
  *
  * <ul>

@@ -1,7 +1,7 @@
 package io.mailserver.mta.smtp;
 
 /**
- * Who may send mail where (DESIGN.md contract 7: open relay cannot happen by configuration mistake).
+ * Who may send mail where (docs/design.md, contract 7: open relay cannot happen by configuration mistake).
  * A pure function of three facts, tested as a table:
  * <ul>
  * <li>a local domain: accepted from anyone (then the mailbox must exist: 550 5.1.1 otherwise);</li>

@@ -415,7 +415,7 @@ public final class SmtpProtocol {
             delivery.addRemoteRecipient(address);
         }
         try {
-            delivery.commit(); // DESIGN.md contract 2: returns only once the transaction is durable
+            delivery.commit(); // docs/design.md, contract 2: returns only once the transaction is durable
         } catch (UncertainCommitException e) {
             throw e; // no reply at all: see onDataLine
         } catch (StoreException e) {

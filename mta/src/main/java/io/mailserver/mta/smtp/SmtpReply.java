@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * One SMTP reply: a three-digit code, an optional enhanced status code (RFC 3463) and one or more text
  * lines. {@link #toWire()} renders it whole, every line ending in CRLF, so the adapter can write a
- * multi-line reply in one buffer (DESIGN.md contract 5).
+ * multi-line reply in one buffer (docs/design.md, contract 5).
  *
  * <p>RFC 2034 section 3: the enhanced code is repeated on every line of a multi-line reply; the
  * greeting, the 354 intermediate reply and the replies to HELO/EHLO carry none.

@@ -37,7 +37,7 @@ import io.mailserver.testkit.TestFiles;
 /**
  * Issue 7, "Crash": the whole server in a child JVM is killed with SIGKILL in the middle of work, then
  * started again on the same data directory, and what the clients were told is compared with what the
- * mailboxes hold (DESIGN.md contracts 2 and 3).
+ * mailboxes hold (docs/design.md, contracts 2 and 3).
  */
 class CrashTest {
     private static final String[] USERS = {"alice", "bob", "carol"};

@@ -6,7 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Group commit (DESIGN.md contract 2): a caller whose transaction has committed calls
+ * Group commit (docs/design.md, contract 2): a caller whose transaction has committed calls
  * {@link #awaitDurable()} and blocks; one background thread runs a sync (H2: {@code CHECKPOINT SYNC},
  * the only statement that makes H2 fsync) once for every caller that asked before the sync started, then
  * releases them together. Many sessions' commits thus share one fsync; a lone caller waits for one sync.

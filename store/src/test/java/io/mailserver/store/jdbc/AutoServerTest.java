@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DESIGN.md contract 1 on the embedded default: a second process (mailctl) uses the H2 file while the
+ * docs/design.md, contract 1 on the embedded default: a second process (mailctl) uses the H2 file while the
  * server has it open, both writing at once, each seeing the other's commits; H2's auto-server port
  * accepts only loopback connections.
  */

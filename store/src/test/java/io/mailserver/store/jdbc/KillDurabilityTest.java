@@ -17,7 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * DESIGN.md contract 2: a delivery whose commit returned survives kill -9 of the process. A child JVM
+ * docs/design.md, contract 2: a delivery whose commit returned survives kill -9 of the process. A child JVM
  * delivers from four threads and prints each committed id; it is killed with SIGKILL mid-run; the store
  * is reopened and every printed id must be there (message, mailbox entry and queue row).
  */

@@ -2,7 +2,7 @@ package io.mailserver.mta.outbound.dns;
 
 /**
  * The DNS questions mail routing asks. Blocking: call it from a worker thread, never from a MINA
- * I/O processor (DESIGN.md contract 5). Implementations never throw for DNS outcomes; a failed
+ * I/O processor (docs/design.md, contract 5). Implementations never throw for DNS outcomes; a failed
  * lookup is an answer with {@link DnsAnswer.Status#TEMP_FAILURE}.
  */
 public interface DnsResolver {
