@@ -40,6 +40,8 @@ final class Pop3Connection {
 
     /** A reply is still being produced (streamed body or delayed reply): later lines wait. */
     private boolean busy;
+    /** The RETR or TOP reply still going out, if any. */
+    private BodyPump pump;
     /** A closing reply was issued, or the connection is gone: later lines are ignored. */
     private boolean closing;
     private boolean readSuspended;
@@ -143,10 +145,12 @@ final class Pop3Connection {
             }
             return;
         }
-        BodyPump pump = new BodyPump(io, reply.text(), reply.body(), worker, this::pumpFinished);
+        BodyPump started = new BodyPump(io, reply.text(), reply.body(), worker, this::pumpFinished);
         busy = true;
-        if (pump.run()) {
+        if (started.run()) {
             busy = false;
+        } else {
+            pump = started;
         }
     }
 
@@ -161,6 +165,7 @@ final class Pop3Connection {
 
     private synchronized void pumpFinished() {
         busy = false;
+        pump = null;
         waitingSince = System.nanoTime();
         drain();
     }
@@ -212,6 +217,9 @@ final class Pop3Connection {
     synchronized void closed(String reason) {
         closing = true;
         queued.clear();
+        if (pump != null) {
+            pump.connectionClosed();
+        }
         core.connectionClosed(reason);
     }
 }
