@@ -107,7 +107,7 @@ class Pop3LargeTlsTest {
 
     @Test
     void sevenMegabytesPop3sFastReader() throws Exception {
-        for (int i = 0; i < times(20); i++) {
+        for (int i = 0; i < times(30); i++) {
             retrieve(true, seven, sevenMb, Speed.FAST);
         }
     }

@@ -148,9 +148,22 @@ final class Pop3Connection {
         BodyPump started = new BodyPump(io, reply.text(), reply.body(), worker, this::pumpFinished);
         busy = true;
         if (started.run()) {
-            busy = false;
+            pumpEnded();
         } else {
             pump = started;
+        }
+    }
+
+    /**
+     * A RETR or TOP reply ended. If it was cut off (the connection is closing), nothing the client pipelined
+     * behind it may run: a DELE and QUIT sent with the RETR would delete a message the client never got whole.
+     */
+    private void pumpEnded() {
+        busy = false;
+        pump = null;
+        if (io.isClosing() || !io.isConnected()) {
+            closing = true;
+            queued.clear();
         }
     }
 
@@ -164,8 +177,7 @@ final class Pop3Connection {
     }
 
     private synchronized void pumpFinished() {
-        busy = false;
-        pump = null;
+        pumpEnded();
         waitingSince = System.nanoTime();
         drain();
     }
