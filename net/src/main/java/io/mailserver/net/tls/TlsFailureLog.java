@@ -56,6 +56,7 @@ public final class TlsFailureLog {
         return false;
     }
 
+    /** Whose fault {@code cause}, a TLS failure, is: the first telling exception in its chain decides. */
     public static Fault faultOf(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof SSLException) {
@@ -111,9 +112,6 @@ public final class TlsFailureLog {
             text.append(t.getClass().getName());
             if (t.getMessage() != null) {
                 text.append(": ").append(t.getMessage());
-            }
-            if (t.getCause() == t) {
-                break;
             }
         }
         return text.toString();
