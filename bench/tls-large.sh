@@ -3,7 +3,7 @@
 # -Dtls.repeat=N and JUnit's per-test timeouts off. Each repetition covers:
 #
 #   Pop3LargeTlsTest         POP3S fast reader 7 MB; STLS fast reader 7 MB; slow reader 7 MB over POP3S and STLS;
-#                            fast reader 50 MB over POP3S and STLS; slow reader 50 MB (POP3S and STLS alternating)
+#                            fast reader 50 MB over POP3S and STLS; slow reader 50 MB over POP3S and STLS
 #   Pop3LargeTlsClientsTest  Angus Mail, curl and fetchmail: 7 MB and 50 MB, each over POP3S and STLS
 #   SmtpLargeTlsTest         50 MB in: fast Java client and curl, each on submission+STARTTLS and on SMTPS
 #   OutboundLargeTlsTest     50 MB out through the queue runner to a STARTTLS peer
