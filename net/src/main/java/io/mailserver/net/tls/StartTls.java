@@ -3,7 +3,6 @@ package io.mailserver.net.tls;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 
 import org.apache.mina.core.filterchain.IoFilterChain;
@@ -115,26 +114,4 @@ public final class StartTls {
         }
         session.closeOnFlush();
     }
-
-    /**
-     * True when {@code cause} is a TLS failure (bad handshake, protocol or ciphers not accepted, bad record): the
-     * peer's doing, worth a debug line at most. Close such a session with {@code closeOnFlush()}, not
-     * {@code closeNow()}, so that the TLS alert telling the client why still goes out.
-     */
-    public static boolean isTlsFailure(Throwable cause) {
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof SSLException) {
-                return true;
-            }
-            // after a failed handshake MINA's TLS layer goes on to throw IllegalStateException("closed") or a
-            // NullPointerException for bytes still arriving: the same failure, seen again
-            StackTraceElement[] frames = t.getStackTrace();
-            if (frames.length > 0 && frames[0].getClassName().startsWith(MINA_TLS_PACKAGE)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static final String MINA_TLS_PACKAGE = SslFilter.class.getPackageName() + ".";
 }

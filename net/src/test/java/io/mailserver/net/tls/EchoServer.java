@@ -98,7 +98,7 @@ final class EchoServer implements AutoCloseable {
 
         @Override
         public void exceptionCaught(IoSession session, Throwable cause) {
-            if (StartTls.isTlsFailure(cause)) {
+            if (TlsFailureLog.isTlsFailure(cause)) {
                 session.closeOnFlush(); // lets the TLS alert out
             } else {
                 session.closeNow();

@@ -20,10 +20,19 @@ import io.mailserver.pop3.MessageBody;
  *
  * <p>Why not MINA's {@code StreamWriteFilter}: it reads the next chunk on {@code messageSent}, often on
  * an I/O processor thread, and our stream reads the database. Here every read happens on a handler or
- * worker thread: chunks are written while the session's queued bytes stay under a high-water mark; past
- * it, the future of an earlier chunk (the one after which at most the low-water mark is left queued)
+ * worker thread: chunks are written while fewer than a high-water mark of our bytes are unsent; past
+ * it, the future of an earlier chunk (the one after which at most the low-water mark is left unsent)
  * hands the next read back to the worker pool. Resuming while half the data is still queued lets the
  * next store read overlap with sending, so the socket does not run dry at each refill.
+ *
+ * <p>"Unsent" is counted from our own write futures, not from {@code IoSession.getScheduledWriteBytes()}.
+ * Under TLS that counter sees only what MINA's {@code SslFilter} has already encrypted and passed on: the
+ * filter encrypts while fewer than 6 records wait to be sent and parks every later write in a queue of
+ * its own, which the counter never sees and which holds 64 writes at most; the 65th fails with a
+ * {@code BufferOverflowException}. A pump steered by the counter never paused under TLS, and a client
+ * that read fast enough for the store to get 64 chunks (4 MiB) ahead of the socket lost its connection
+ * part-way through. A chunk's write future completes only when its last encrypted record has been sent,
+ * so the futures count the filter's queue too.
  *
  * <p>The {@code +OK} line goes into the first chunk and the terminator into the last, so a small message
  * leaves in one write (a reply split in pieces waits for the client's delayed ACK).
@@ -32,7 +41,11 @@ final class BodyPump {
     private static final Logger log = LoggerFactory.getLogger(BodyPump.class);
 
     static final int CHUNK = 64 * 1024;
-    /** Queued-but-unsent bytes above which we wait for the client to read. */
+    /**
+     * Unsent bytes of ours above which we wait for the client to read. So at most 17 chunks are ever
+     * handed over and unsent: keep that well below the 64 writes MINA's TLS filter can park
+     * (SSLHandlerG1.MAX_QUEUED_MESSAGES in MINA 2.2), or a write under TLS fails.
+     */
     static final long HIGH_WATER = 16L * CHUNK;
     /** Reading resumes once no more than this many of our bytes are left unsent. */
     static final long LOW_WATER = HIGH_WATER / 2;
@@ -49,6 +62,8 @@ final class BodyPump {
     private final Deque<InFlight> inFlight = new ArrayDeque<>();
     /** Bytes of this reply handed to MINA so far. */
     private long handedOver;
+    /** Bytes of this reply known to be sent: the end of the last chunk whose write future completed. */
+    private long sent;
 
     BodyPump(IoSession io, String statusLine, MessageBody body, Executor worker, Runnable onFinished) {
         this.io = io;
@@ -63,7 +78,7 @@ final class BodyPump {
      * @return true when the reply is complete (or abandoned); false when a write future will resume it
      *         and call {@code onFinished} at the end
      */
-    boolean run() {
+    synchronized boolean run() {
         try {
             while (true) {
                 if (io.isClosing() || !io.isConnected()) {
@@ -78,44 +93,69 @@ final class BodyPump {
                     body.close();
                     return true;
                 }
-                forgetSent();
                 inFlight.addLast(new InFlight(written, handedOver));
-                if (io.getScheduledWriteBytes() > HIGH_WATER) {
+                WriteFuture failed = forgetSent();
+                if (failed != null) {
+                    return abandon("a chunk could not be written", failed.getException());
+                }
+                if (handedOver - sent > HIGH_WATER) {
                     // the next read happens when the client has taken some of it, on a worker, not here
-                    lowWaterMark().addListener(f -> resumeOnWorker());
+                    InFlight mark = lowWaterMark();
+                    mark.future().addListener(f -> resumeOnWorker(mark));
                     return false;
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // the +OK is already out: the only honest signal left is to close the connection
-            log.warn("pop3 message stream failed, closing connection: {}", e.toString());
-            body.close();
-            io.closeNow();
-            return true;
-        }
-    }
-
-    /** Drops chunks already sent, so the list stays as short as the queue (constant heap for any size). */
-    private void forgetSent() {
-        while (!inFlight.isEmpty() && inFlight.peekFirst().future().isDone()) {
-            inFlight.pollFirst();
+            return abandon("message stream failed", e);
         }
     }
 
     /**
-     * The future of the earliest chunk after whose sending at most {@link #LOW_WATER} bytes of ours stay
-     * queued (writes complete in order).
+     * The connection closed: MINA never completes the futures of writes its TLS filter still held, so a
+     * pump waiting for one would keep the stored message open; close it here.
      */
-    private WriteFuture lowWaterMark() {
+    synchronized void connectionClosed() {
+        body.close();
+    }
+
+    /** The +OK is already out: the only honest signal left is to close the connection. */
+    private boolean abandon(String why, Throwable cause) {
+        if (io.isClosing()) {
+            log.debug("pop3 {}, connection already closing: {}", why, String.valueOf(cause));
+        } else {
+            log.warn("pop3 {}, closing connection: {}", why, String.valueOf(cause));
+        }
+        body.close();
+        io.closeNow();
+        return true;
+    }
+
+    /**
+     * Drops chunks already sent (writes complete in order), so the list stays as short as the queue, and
+     * advances {@link #sent}. Returns the future of a write that failed, or null.
+     */
+    private WriteFuture forgetSent() {
+        while (!inFlight.isEmpty() && inFlight.peekFirst().future().isDone()) {
+            InFlight done = inFlight.pollFirst();
+            if (!done.future().isWritten()) {
+                return done.future();
+            }
+            sent = done.end();
+        }
+        return null;
+    }
+
+    /** The earliest chunk after whose sending at most {@link #LOW_WATER} bytes of ours stay unsent. */
+    private InFlight lowWaterMark() {
         while (inFlight.size() > 1 && inFlight.peekFirst().end() < handedOver - LOW_WATER) {
             inFlight.pollFirst();
         }
-        return inFlight.pollFirst().future();
+        return inFlight.pollFirst();
     }
 
-    private void resumeOnWorker() {
+    private void resumeOnWorker(InFlight mark) {
         try {
-            worker.execute(this::resume);
+            worker.execute(() -> resume(mark));
         } catch (RejectedExecutionException e) {
             // shutting down: give up on this reply
             body.close();
@@ -123,12 +163,20 @@ final class BodyPump {
         }
     }
 
-    private void resume() {
+    private void resume(InFlight mark) {
         Mdc.run(io, () -> {
-            if (run()) {
+            if (continueAfter(mark)) {
                 onFinished.run();
             }
         });
+    }
+
+    private synchronized boolean continueAfter(InFlight mark) {
+        if (!mark.future().isWritten()) {
+            return abandon("a chunk could not be written", mark.future().getException());
+        }
+        sent = Math.max(sent, mark.end()); // writes complete in order: everything up to the mark is out
+        return run();
     }
 
     private IoBuffer nextChunk() throws IOException {

@@ -40,6 +40,8 @@ final class Pop3Connection {
 
     /** A reply is still being produced (streamed body or delayed reply): later lines wait. */
     private boolean busy;
+    /** The RETR or TOP reply still going out, if any. */
+    private BodyPump pump;
     /** A closing reply was issued, or the connection is gone: later lines are ignored. */
     private boolean closing;
     private boolean readSuspended;
@@ -143,10 +145,25 @@ final class Pop3Connection {
             }
             return;
         }
-        BodyPump pump = new BodyPump(io, reply.text(), reply.body(), worker, this::pumpFinished);
+        BodyPump started = new BodyPump(io, reply.text(), reply.body(), worker, this::pumpFinished);
         busy = true;
-        if (pump.run()) {
-            busy = false;
+        if (started.run()) {
+            pumpEnded();
+        } else {
+            pump = started;
+        }
+    }
+
+    /**
+     * A RETR or TOP reply ended. If it was cut off (the connection is closing), nothing the client pipelined
+     * behind it may run: a DELE and QUIT sent with the RETR would delete a message the client never got whole.
+     */
+    private void pumpEnded() {
+        busy = false;
+        pump = null;
+        if (io.isClosing() || !io.isConnected()) {
+            closing = true;
+            queued.clear();
         }
     }
 
@@ -160,7 +177,7 @@ final class Pop3Connection {
     }
 
     private synchronized void pumpFinished() {
-        busy = false;
+        pumpEnded();
         waitingSince = System.nanoTime();
         drain();
     }
@@ -212,6 +229,9 @@ final class Pop3Connection {
     synchronized void closed(String reason) {
         closing = true;
         queued.clear();
+        if (pump != null) {
+            pump.connectionClosed();
+        }
         core.connectionClosed(reason);
     }
 }

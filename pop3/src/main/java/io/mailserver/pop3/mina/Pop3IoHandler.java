@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import io.mailserver.net.Line;
 import io.mailserver.net.tls.StartTls;
+import io.mailserver.net.tls.TlsFailureLog;
 import io.mailserver.pop3.Pop3Context;
 import io.mailserver.pop3.Pop3Session;
 
@@ -103,10 +104,10 @@ public final class Pop3IoHandler extends IoHandlerAdapter {
 
     @Override
     public void exceptionCaught(IoSession io, Throwable cause) {
+        boolean tls = TlsFailureLog.isTlsFailure(cause);
         Mdc.run(io, () -> {
-            if (StartTls.isTlsFailure(cause)) {
-                // a failed handshake or a bad record: the client's doing
-                log.info("pop3 TLS failure with {}: {}", io.getRemoteAddress(), cause.getMessage());
+            if (tls) {
+                TlsFailureLog.log(log, io, "pop3", io.getRemoteAddress(), cause);
             } else if (cause instanceof IOException) {
                 // reset by peer and the like: the client's business, not an operator's
                 log.debug("pop3 connection error: {}", cause.toString());
@@ -114,7 +115,7 @@ public final class Pop3IoHandler extends IoHandlerAdapter {
                 log.warn("pop3 unexpected error; closing connection", cause);
             }
         });
-        if (StartTls.isTlsFailure(cause)) {
+        if (tls) {
             io.closeOnFlush(); // lets the TLS alert out
         } else {
             io.closeNow();

@@ -29,6 +29,7 @@ import io.mailserver.mta.smtp.SmtpSession;
 import io.mailserver.net.Line;
 import io.mailserver.net.Listener;
 import io.mailserver.net.tls.StartTls;
+import io.mailserver.net.tls.TlsFailureLog;
 
 /**
  * The thin MINA adapter: one {@link SmtpProtocol} per connection, fed the decoder's {@link Line}s on the
@@ -222,11 +223,9 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
             MDC.put(MDC_SESSION, protocol.session().id());
         }
         try {
-            if (StartTls.isTlsFailure(cause)) {
-                // a failed handshake or a bad record: the client's doing; closeOnFlush lets the TLS alert out
-                log.info("TLS failure with {}: {}", protocol == null ? io.getRemoteAddress() : protocol.session().clientForLog(),
-                        cause.getMessage());
-                io.closeOnFlush();
+            if (TlsFailureLog.isTlsFailure(cause)) {
+                TlsFailureLog.log(log, io, "smtp", protocol == null ? io.getRemoteAddress() : protocol.session().clientForLog(), cause);
+                io.closeOnFlush(); // lets the TLS alert out
                 return;
             }
             if (cause instanceof IOException) {
