@@ -18,7 +18,7 @@ import io.mailserver.net.Line;
 
 /**
  * Makes sure that nothing a client sent in plaintext after STARTTLS/STLS is ever taken as a command sent under
- * TLS: the command-injection bug class of CVE-2011-0411 (DESIGN.md contract 6). MINA passes pipelined bytes
+ * TLS: the command-injection bug class of CVE-2011-0411 (docs/design.md, contract 6). MINA passes pipelined bytes
  * straight through, so three kinds of plaintext must go:
  * <ol>
  * <li>lines the decoder already produced from bytes that followed STARTTLS, waiting in the executor's queue;</li>

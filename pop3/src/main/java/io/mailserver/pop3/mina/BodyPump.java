@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 import io.mailserver.pop3.MessageBody;
 
 /**
- * Sends a RETR or TOP reply in chunks with backpressure and constant heap (DESIGN.md contracts 4 and 5).
+ * Sends a RETR or TOP reply in chunks with backpressure and constant heap (docs/design.md, contracts 4 and 5).
  *
  * <p>Why not MINA's {@code StreamWriteFilter}: it reads the next chunk on {@code messageSent}, often on
  * an I/O processor thread, and our stream reads the database. Here every read happens on a handler or
