@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * POP3 STLS, RFC 2595), what was negotiated, and closing cleanly.
  *
  * <p>The switch follows the idiom measured to work with an ExecutorFilter on MINA 2.2 (writing the 220 first and
- * adding the filter after it failed 8 of 300 handshakes): the TLS filter goes first in the chain, then the go-ahead reply is written as a {@code DisableEncryptWriteRequest} so it leaves
- * unencrypted although the filter is in place; the client's ClientHello can then never arrive before the filter.
+ * adding the filter after it failed 8 of 300 handshakes): the TLS filter goes first in the chain, then the go-ahead
+ * reply is written as a {@code DisableEncryptWriteRequest} so it leaves unencrypted although the filter is in place; the client's ClientHello can then never arrive before the filter.
  * Plaintext that the client pipelined after the command is dropped by {@link StartTlsGuard} (which every
  * {@code io.mailserver.net.Listener} installs), so the protocol only has to reset its own state, as RFC 3207 4.2
  * and RFC 2595 4 ask, and wait for the next command.
