@@ -44,8 +44,9 @@ class MailctlQueueTest {
             fromAlice = rows.get(0).id();
             fromNull = rows.get(1).id();
             // the first one was tried once and waits an hour
-            store.queue().claim("test", 1, Duration.ofMinutes(1));
-            store.queue().markDeferred(fromAlice, Instant.now().plus(Duration.ofHours(1)), "451 4.3.0 try later");
+            QueueEntry tried = store.queue().claim("test", 1, Duration.ofMinutes(1)).get(0);
+            assertEquals(fromAlice, tried.id());
+            store.queue().markDeferred(tried, Instant.now().plus(Duration.ofHours(1)), "451 4.3.0 try later");
         }
     }
 
