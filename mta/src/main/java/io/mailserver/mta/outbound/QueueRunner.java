@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * blocking threads: at most {@code relay.concurrency} at once and
  * {@code relay.concurrency-per-destination} per destination. A destination that already has enough
  * work waiting is left out of the next claim, so a slow one does not hold up the others. The loop
- * renews the leases of everything it holds, wakes every poll interval, and at once on
- * {@link #wakeUp()}.
+ * renews the leases of everything it holds, wakes every poll interval (more often while it holds
+ * rows, so that renewals keep up with the lease), and at once on {@link #wakeUp()}.
  */
 public final class QueueRunner {
     private static final Logger LOG = LoggerFactory.getLogger(QueueRunner.class);
@@ -176,7 +176,7 @@ public final class QueueRunner {
                 LOG.error("queue runner: unexpected error; going on", e);
             }
             try {
-                if (wake.tryAcquire(pollInterval.toMillis(), TimeUnit.MILLISECONDS)) {
+                if (wake.tryAcquire(nextWait().toMillis(), TimeUnit.MILLISECONDS)) {
                     wake.drainPermits();
                 }
             } catch (InterruptedException e) {
@@ -184,6 +184,16 @@ public final class QueueRunner {
                 return;
             }
         }
+    }
+
+    /**
+     * The poll interval, but no longer than a third of the lease while rows are held: a long poll interval
+     * must not let the leases of deliveries in progress run out (another runner would take the rows over
+     * and send them again).
+     */
+    private Duration nextWait() {
+        Duration renewal = lease.dividedBy(3);
+        return held.isEmpty() || pollInterval.compareTo(renewal) <= 0 ? pollInterval : renewal;
     }
 
     private void renewLeasesIfDue() {
