@@ -92,7 +92,7 @@ public final class OutboundService {
         String runnerId = options.runnerId().orElseGet(() -> hostname + "/" + ManagementFactory.getRuntimeMXBean().getName() + "/"
                 + Integer.toHexString(new Random().nextInt()));
         QueueRunner runner = new QueueRunner(runnerId, store.queue(), router, ctx, config.relayRoutes(), config.relayConcurrency(),
-                config.relayConcurrencyPerDestination(), config.relayPollInterval(), config.relayLease());
+                config.relayConcurrencyPerDestination(), config.relayPollInterval(), config.relayLease(), config.queueHistoryRetention());
         SenderDomainCheck check = new SenderDomainCheck(dns, store.directory(), config.checkSenderDomain());
         return new OutboundService(runner, dns, check);
     }
