@@ -1,7 +1,9 @@
 package io.mailserver.admin;
 
+import io.mailserver.config.Values;
 import io.mailserver.store.MailAddress;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -37,6 +39,15 @@ public final class Inputs {
             list.add(address(t, role));
         }
         return list;
+    }
+
+    /** A duration as in the configuration file: {@code 90s}, {@code 30m}, {@code 12h}, {@code 7d}, {@code 0}. */
+    public static Duration duration(String text, String role) {
+        try {
+            return Values.parseDuration(text);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("malformed " + role + " \"" + Table.clean(text) + "\": a duration like 90s, 30m, 12h or 7d expected");
+        }
     }
 
     /** A domain name (RFC 5321 Domain: letters, digits, hyphens), lower-cased, without a trailing dot. */

@@ -5,10 +5,12 @@ import io.mailserver.mta.outbound.dsn.DsnMessage;
 import io.mailserver.mta.outbound.dsn.DsnRecipient;
 import io.mailserver.store.NotFoundException;
 import io.mailserver.store.QueueEntry;
+import io.mailserver.store.QueueStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +21,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code mailctl queue list|show|retry|delete}: the outbound queue, one row per remote recipient. */
+/** {@code mailctl queue list|show|retry|delete|purge}: the outbound queue, one row per remote recipient. */
 @Command(name = "queue", synopsisSubcommandLabel = "ACTION",
-        description = "List, inspect, retry and delete outbound mail (one row per remote recipient).")
+        description = "List, inspect, retry, delete and purge outbound mail (one row per remote recipient).")
 public final class QueueCommand extends EntityCommand {
 
     @Command(name = "list", description = "List queued recipients: those waiting, being sent, and failed (--all: delivered too).")
@@ -127,6 +129,28 @@ public final class QueueCommand extends EntityCommand {
             throw CliException.notFound("no queue row " + id);
         }
         out().println("deleted queue row " + id + " (" + e.recipient() + ")" + notice);
+    }
+
+    @Command(name = "purge", description = {"Remove delivered and failed rows that finished longer ago than a given time, and the message"
+            + " content nothing else needs.", "The server does this by itself every hour (queue.history-retention); this does it now."})
+    void purge(@Option(names = "--older-than", paramLabel = "DURATION",
+                       description = "Rows that finished longer ago than this: 30m, 12h, 7d; 0 for every finished row (default: queue.history-retention).")
+               String olderThan,
+               @Option(names = "--json", description = "One line of JSON: {rows, messages, bytes, finishedBefore}.") boolean json) {
+        Duration age = olderThan == null ? context().config().queueHistoryRetention() : Inputs.duration(olderThan, "--older-than");
+        Instant cutoff = Instant.now().minus(age);
+        QueueStore.Purged purged = store().queue().purge(cutoff);
+        if (json) {
+            Map<String, Object> r = Json.object();
+            r.put("rows", purged.rows());
+            r.put("messages", purged.messages());
+            r.put("bytes", purged.bytes());
+            r.put("finishedBefore", cutoff);
+            printJson(r);
+            return;
+        }
+        out().println("purged " + Formats.count(purged.rows(), "row", "rows") + " finished before " + Formats.instant(cutoff) + "; reclaimed "
+                + Formats.count(purged.messages(), "message", "messages") + ", " + Formats.bytes(purged.bytes()));
     }
 
     private QueueEntry require(long id) {

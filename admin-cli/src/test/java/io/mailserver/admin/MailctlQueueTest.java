@@ -16,13 +16,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** mailctl queue list|show|retry|delete on the real store. */
+/** mailctl queue list|show|retry|delete|purge on the real store. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MailctlQueueTest {
     @TempDir
@@ -44,8 +45,9 @@ class MailctlQueueTest {
             fromAlice = rows.get(0).id();
             fromNull = rows.get(1).id();
             // the first one was tried once and waits an hour
-            store.queue().claim("test", 1, Duration.ofMinutes(1));
-            store.queue().markDeferred(fromAlice, Instant.now().plus(Duration.ofHours(1)), "451 4.3.0 try later");
+            QueueEntry tried = store.queue().claim("test", 1, Duration.ofMinutes(1)).get(0);
+            assertEquals(fromAlice, tried.id());
+            store.queue().markDeferred(tried, Instant.now().plus(Duration.ofHours(1)), "451 4.3.0 try later");
         }
     }
 
@@ -112,5 +114,33 @@ class MailctlQueueTest {
                 "deleted queue row " + fromNull + " (y@remote.test); no notice: the message has the null sender\n");
         assertEquals(ExitCode.NOT_FOUND, cli.run("queue", "delete", String.valueOf(fromNull)).code());
         ok(cli.run("queue", "list"), "no mail waiting in the queue\n");
+    }
+
+    @Test
+    void purgeRemovesFinishedRowsAndTheContentOnlyTheyHeld() throws IOException {
+        try (MailStore store = cli.openStore()) {
+            QueueEntry bounce = store.queue().claim("test", 5, Duration.ofMinutes(1)).get(0);
+            assertEquals(fromNull, bounce.id());
+            store.queue().markFailed(bounce, "550 5.1.1 no such user");
+        }
+        assertTrue(ok(cli.run("queue", "purge")).out().matches("purged 0 rows finished before 20\\S+Z; reclaimed 0 messages, 0 B\n"),
+                "the failed row is younger than the default retention (7d)");
+        assertEquals(ExitCode.USAGE, cli.run("queue", "purge", "--older-than", "soon").code());
+
+        String json = ok(cli.run("queue", "purge", "--older-than", "0", "--json")).out();
+        int size = "Subject: a bounce\r\n\r\nbody\r\n".length();
+        assertTrue(json.matches("\\{\"rows\":1,\"messages\":1,\"bytes\":" + size + ",\"finishedBefore\":\"20\\S+Z\"}\n"), json);
+        List<String> left = ok(cli.run("queue", "list", "--all")).outLines();
+        assertEquals(2, left.size(), left.toString());
+        assertTrue(left.get(1).startsWith(fromAlice + " "), left.toString());
+
+        try (MailStore store = cli.openStore()) {
+            store.queue().retryNow(Optional.of(fromAlice));
+            store.queue().markDelivered(store.queue().claim("test", 5, Duration.ofMinutes(1)).get(0), "250 2.0.0 ok");
+        }
+        cli.env.put("MAILSERVER_QUEUE_HISTORY_RETENTION", "0");
+        String out = ok(cli.run("queue", "purge")).out();
+        assertTrue(out.matches("purged 1 row finished before 20\\S+Z; reclaimed 0 messages, 0 B\n"), "delivered content went at delivery: " + out);
+        ok(cli.run("queue", "list", "--all"), "the queue is empty\n");
     }
 }

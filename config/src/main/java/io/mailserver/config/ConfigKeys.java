@@ -82,6 +82,7 @@ public final class ConfigKeys {
 
     public static final String RELAY_POLL_INTERVAL = "relay.poll-interval";
     public static final String RELAY_LEASE = "relay.lease";
+    public static final String QUEUE_HISTORY_RETENTION = "queue.history-retention";
 
     private static final List<String> PLAINTEXT_AUTH_CHOICES = List.of("never", "loopback", "always");
 
@@ -159,6 +160,8 @@ public final class ConfigKeys {
         key(RELAY_CONNECT_TIMEOUT, "30s", DURATION, "Timeout for opening a connection to a remote server.");
         key(RELAY_POLL_INTERVAL, "1s", DURATION, "How often the queue runner looks for due mail when nothing wakes it sooner.");
         key(RELAY_LEASE, "5m", DURATION, "How long a queue runner holds claimed rows between renewals; after a crash they are retried this much later.");
+        key(QUEUE_HISTORY_RETENTION, "7d", DURATION, "How long delivered and failed queue rows stay for mailctl queue list before the queue runner"
+                + " purges them with their content (0: at once); mailctl queue purge uses it too.");
         key(DNS_RESOLVER, "", LISTEN_OR_EMPTY, "DNS server as host:port (empty: the system's resolvers).");
 
         key(LOG_FILE, "", PATH, "Also log to this file, rolled daily (relative paths are under the data directory; empty: console only).");

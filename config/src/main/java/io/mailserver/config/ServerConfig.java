@@ -497,4 +497,8 @@ public final class ServerConfig {
     public Duration relayLease() {
         return Values.parseDuration(get(ConfigKeys.RELAY_LEASE));
     }
+
+    public Duration queueHistoryRetention() {
+        return Values.parseDuration(get(ConfigKeys.QUEUE_HISTORY_RETENTION));
+    }
 }

@@ -9,9 +9,28 @@ import java.util.Optional;
 
 /**
  * The outbound queue. Rows are claimed with a lease, so two runners (two nodes) never send one
- * recipient twice and a crashed runner's rows come back when the lease ends.
+ * recipient twice and a crashed runner's rows come back when the lease ends. An outcome is recorded
+ * only by the claim that still holds the row: a runner that stalled past its lease, while another
+ * runner claimed the row, cannot overwrite the newer claim's outcome.
  */
 public interface QueueStore {
+    /** What became of an outcome a runner reported for a row it had claimed. */
+    enum MarkResult {
+        /** The row now shows the outcome. */
+        RECORDED,
+        /** The row is gone (deleted by the operator, or purged): there is nothing to record. */
+        ROW_GONE,
+        /**
+         * The row no longer belongs to this claim: its lease lapsed and another claim took the row since
+         * (or this claim's outcome was recorded already). Nothing was changed; the newer claim's outcome stands.
+         */
+        CLAIM_LOST
+    }
+
+    /** What a purge removed: queue rows, and the messages (and their content bytes) nothing referred to any more. */
+    record Purged(long rows, long messages, long bytes) {
+    }
+
     /** Claims up to {@code max} due rows (QUEUED/DEFERRED with next attempt passed, or SENDING with an expired lease). */
     List<QueueEntry> claim(String runnerId, int max, Duration lease);
 
@@ -31,11 +50,21 @@ public interface QueueStore {
     /** Records that the delay notice for this row was sent; true only the first time (so it is sent once). */
     boolean markDelayNoticeSent(long id);
 
-    void markDelivered(long id, String reply);
+    /**
+     * Of these rows (as returned by {@link #claim}), those whose claim still holds them; their leases are
+     * extended by {@code lease}. A runner asks before it tells a sender that delivery failed, so that a row
+     * another runner has taken over is not reported twice.
+     */
+    List<QueueEntry> confirmClaims(Collection<QueueEntry> claimed, Duration lease);
 
-    void markDeferred(long id, Instant nextAttempt, String reply);
+    /** Records a delivery, if {@code claimed}'s claim still holds the row; its content is then reclaimed unless still needed. */
+    MarkResult markDelivered(QueueEntry claimed, String reply);
 
-    void markFailed(long id, String reply);
+    /** Records a temporary failure and the next attempt, if {@code claimed}'s claim still holds the row. */
+    MarkResult markDeferred(QueueEntry claimed, Instant nextAttempt, String reply);
+
+    /** Records a permanent failure, if {@code claimed}'s claim still holds the row; the row keeps its content until purged. */
+    MarkResult markFailed(QueueEntry claimed, String reply);
 
     List<QueueEntry> list();
 
@@ -48,11 +77,11 @@ public interface QueueStore {
     boolean delete(long id);
 
     /**
-     * Removes DELIVERED and FAILED rows that finished before {@code finishedBefore} (reclaiming content no
-     * one else uses); returns how many. Finished rows are kept until then as history for
-     * {@code mailctl queue list}; a FAILED row keeps its content meanwhile.
+     * Removes DELIVERED and FAILED rows that finished before {@code finishedBefore}, a bounded batch per
+     * transaction, and reclaims the content no one else uses. Finished rows are kept until then as history
+     * for {@code mailctl queue list}; a FAILED row keeps its content meanwhile.
      */
-    int purge(Instant finishedBefore);
+    Purged purge(Instant finishedBefore);
 
     /** The message as queued (without Return-Path), streamed. */
     InputStream openContent(long messageId);

@@ -12,16 +12,21 @@ import io.mailserver.mta.outbound.dsn.DsnRecipient;
 import io.mailserver.store.NotFoundException;
 import io.mailserver.store.QueueEntry;
 import io.mailserver.store.QueueStore;
+import io.mailserver.store.QueueStore.MarkResult;
 import io.mailserver.store.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * The jobs of one destination, delivered one after another over as few connections as possible:
  * the route is looked up once, hops are tried in order, and a hop that fails is not tried again in
  * this run (Postfix's dead-host idea). Every recipient ends in exactly one of delivered, deferred or
- * failed; a failed one is reported to the sender before its row is marked.
+ * failed; a failed one is reported to the sender before its row is marked. Outcomes are recorded only
+ * while this run's claim still holds the row (see {@link Outcomes}).
  */
 final class DeliveryRun implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryRun.class);
@@ -38,9 +44,12 @@ final class DeliveryRun implements AutoCloseable {
     /** Connections to one hop that may break in a run before the hop counts as failed. */
     private static final int MAX_BREAKS_PER_HOP = 3;
 
-    /** What the run needs from its surroundings. */
+    /**
+     * What the run needs from its surroundings.
+     * @param lease how long a claim holds (relay.lease): the run extends it by this much before it reports failures
+     */
     record Context(QueueStore queue, Router router, Bouncer bouncer, RetrySchedule schedule, SmtpTimeouts timeouts, ClientTls clientTls,
-                   String heloName, Clock clock) {
+                   String heloName, Clock clock, Duration lease) {
     }
 
     private final Context ctx;
@@ -218,12 +227,18 @@ final class DeliveryRun implements AutoCloseable {
         }
     }
 
-    /** Marks rows and writes the log line of each; failures and delay notices are reported to the sender at the end. */
+    /**
+     * Marks rows and writes the log line of each; failures and delay notices are reported to the sender at the end.
+     * Every mark holds only while this run's claim still holds the row: a run that stalled past its lease, while
+     * another runner claimed the row, records nothing and tells the sender nothing (that runner does both).
+     */
     private final class Outcomes {
+        /** A permanent failure waiting to be reported: the row, its part of the notice, and its log fields. */
+        private record Failure(QueueEntry row, DsnRecipient recipient, String relay, String status, String text) {
+        }
+
         private final OutboundJob job;
-        private final List<QueueEntry> failedRows = new ArrayList<>();
-        private final List<DsnRecipient> failures = new ArrayList<>();
-        private final List<String[]> failureLogs = new ArrayList<>();
+        private final List<Failure> failures = new ArrayList<>();
         private final List<DsnRecipient> delays = new ArrayList<>();
 
         Outcomes(OutboundJob job) {
@@ -232,7 +247,8 @@ final class DeliveryRun implements AutoCloseable {
 
         void delivered(QueueEntry row, String relay, RecipientOutcome o) {
             Instant now = ctx.clock().instant();
-            mark(row, () -> ctx.queue().markDelivered(row.id(), o.reply()));
+            mark(row, o.reply(), () -> ctx.queue().markDelivered(row, o.reply()));
+            // logged even when the row is no longer ours: the remote server did accept it from this run
             DeliveryLog.log(job.queueId, row.id(), row.recipient(), relay, row.createdAt(), now, row.attempts() + 1, o.status(),
                     DeliveryLog.Status.SENT, o.reply());
         }
@@ -258,7 +274,9 @@ final class DeliveryRun implements AutoCloseable {
                 return;
             }
             Instant next = schedule.nextAttempt(row.createdAt(), row.attempts() + 1, now);
-            mark(row, () -> ctx.queue().markDeferred(row.id(), next, reply));
+            if (!mark(row, reply, () -> ctx.queue().markDeferred(row, next, reply))) {
+                return;
+            }
             DeliveryLog.log(job.queueId, row.id(), row.recipient(), relay, row.createdAt(), now, row.attempts() + 1, status,
                     DeliveryLog.Status.DEFERRED, reply);
             if (!job.sender.isEmpty() && schedule.delayNoticeDue(row.createdAt(), now)) {
@@ -278,35 +296,68 @@ final class DeliveryRun implements AutoCloseable {
 
         void fail(QueueEntry row, String relay, String status, String reply, Optional<String> remoteMta, String note) {
             Instant now = ctx.clock().instant();
-            failedRows.add(row);
-            failures.add(new DsnRecipient(row.recipient(), DsnRecipient.Action.FAILED, status, reply, remoteMta, now, note));
-            failureLogs.add(new String[] {relay, status, note.isEmpty() ? reply : note + ": " + reply});
+            failures.add(new Failure(row, new DsnRecipient(row.recipient(), DsnRecipient.Action.FAILED, status, reply, remoteMta, now, note),
+                    relay, status, note.isEmpty() ? reply : note + ": " + reply));
         }
 
-        /** Notify first, then mark: a crash in between repeats the notice rather than losing it. */
+        /**
+         * Notify first, then mark: a crash in between repeats the notice rather than losing it. Only rows this run
+         * still holds are reported, and their leases are extended first, so no other runner can claim them between
+         * the notice and the mark (short of a stall longer than a whole lease right there).
+         */
         void finish() {
-            if (!failures.isEmpty()) {
-                boolean notified = notifySender(failures, Optional.empty());
+            List<Failure> ours = stillOurs(failures);
+            if (!ours.isEmpty()) {
+                boolean notified = notifySender(ours.stream().map(Failure::recipient).toList(), Optional.empty());
                 Instant now = ctx.clock().instant();
-                for (int i = 0; i < failedRows.size(); i++) {
-                    QueueEntry row = failedRows.get(i);
-                    String[] l = failureLogs.get(i);
+                for (Failure f : ours) {
+                    QueueEntry row = f.row();
                     if (notified) {
-                        mark(row, () -> ctx.queue().markFailed(row.id(), l[2]));
-                        DeliveryLog.log(job.queueId, row.id(), row.recipient(), l[0], row.createdAt(), now, row.attempts() + 1, l[1],
-                                DeliveryLog.Status.BOUNCED, l[2]);
+                        if (mark(row, f.text(), () -> ctx.queue().markFailed(row, f.text()))) {
+                            DeliveryLog.log(job.queueId, row.id(), row.recipient(), f.relay(), row.createdAt(), now, row.attempts() + 1, f.status(),
+                                    DeliveryLog.Status.BOUNCED, f.text());
+                        }
                     } else {
                         // the notice could not be stored: keep the row and try the whole thing again later
                         Instant next = ctx.schedule().nextAttempt(row.createdAt(), row.attempts() + 1, now);
-                        mark(row, () -> ctx.queue().markDeferred(row.id(), next, l[2]));
-                        DeliveryLog.log(job.queueId, row.id(), row.recipient(), l[0], row.createdAt(), now, row.attempts() + 1, l[1],
-                                DeliveryLog.Status.DEFERRED, l[2] + " (bounce could not be stored)");
+                        if (mark(row, f.text(), () -> ctx.queue().markDeferred(row, next, f.text()))) {
+                            DeliveryLog.log(job.queueId, row.id(), row.recipient(), f.relay(), row.createdAt(), now, row.attempts() + 1, f.status(),
+                                    DeliveryLog.Status.DEFERRED, f.text() + " (bounce could not be stored)");
+                        }
                     }
                 }
             }
             if (!delays.isEmpty()) {
                 notifySender(delays, Optional.of(ctx.schedule().expiresAt(job.queuedAt)));
             }
+        }
+
+        /** The failures whose rows this run still holds (leases extended); the others are dropped, and said so. */
+        private List<Failure> stillOurs(List<Failure> all) {
+            if (all.isEmpty()) {
+                return all;
+            }
+            Set<Long> held = new HashSet<>();
+            try {
+                ctx.queue().confirmClaims(all.stream().map(Failure::row).toList(), ctx.lease()).forEach(r -> held.add(r.id()));
+            } catch (StoreException e) {
+                // unknown whether they are ours: report nothing now; the rows come back when the lease ends
+                LOG.error("{}: could not confirm the claim of {} failed recipient(s), trying again after the lease: {}", job.queueId, all.size(),
+                        e.getMessage());
+                all.forEach(f -> finished.accept(f.row().id()));
+                return List.of();
+            }
+            List<Failure> ours = new ArrayList<>();
+            for (Failure f : all) {
+                if (held.contains(f.row().id())) {
+                    ours.add(f);
+                } else {
+                    LOG.warn("{}: id={}, to=<{}>: outcome dropped, no notice sent ({}): the row is no longer this runner's (deleted, or"
+                            + " claimed by another runner after this one's lease ran out)", job.queueId, f.row().id(), f.row().recipient(), f.text());
+                    finished.accept(f.row().id());
+                }
+            }
+            return ours;
         }
 
         private boolean notifySender(List<DsnRecipient> recipients, Optional<Instant> willRetryUntil) {
@@ -331,20 +382,30 @@ final class DeliveryRun implements AutoCloseable {
             }
         }
 
-        private void mark(QueueEntry row, Runnable update) {
+        /** Records an outcome; true only if the row now shows it. */
+        private boolean mark(QueueEntry row, String reply, Supplier<MarkResult> update) {
             try {
-                update.run();
-            } catch (NotFoundException e) {
-                LOG.info("{}: id={} was deleted while being delivered", job.queueId, row.id());
+                MarkResult result = update.get();
+                switch (result) {
+                    case ROW_GONE -> LOG.info("{}: id={} was deleted while being delivered", job.queueId, row.id());
+                    case CLAIM_LOST -> LOG.warn("{}: id={}, to=<{}>: outcome dropped ({}): another runner claimed the row after this one's"
+                            + " lease ran out; its outcome stands", job.queueId, row.id(), row.recipient(), reply);
+                    case RECORDED -> {
+                        // the usual case
+                    }
+                }
+                return result == MarkResult.RECORDED;
             } catch (StoreException e) {
                 // the row stays claimed; when its lease ends another attempt is made
                 LOG.error("{}: could not record the outcome of id={}: {}", job.queueId, row.id(), e.getMessage());
+                return false;
+            } finally {
+                finished.accept(row.id());
             }
-            finished.accept(row.id());
         }
     }
 
-    private static String human(java.time.Duration d) {
+    private static String human(Duration d) {
         if (d.toDays() > 0 && d.toHours() % 24 == 0) {
             return d.toDays() + "d";
         }

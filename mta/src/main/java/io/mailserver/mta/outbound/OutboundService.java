@@ -88,11 +88,11 @@ public final class OutboundService {
         SmtpTimeouts timeouts = options.timeouts().orElseGet(() -> SmtpTimeouts.rfc5321(config.relayConnectTimeout()));
         Bouncer bouncer = new Bouncer(store.messages(), store.directory(), hostname);
         DeliveryRun.Context ctx = new DeliveryRun.Context(store.queue(), router, bouncer, RetrySchedule.from(config), timeouts, options.clientTls(),
-                hostname, options.clock());
+                hostname, options.clock(), config.relayLease());
         String runnerId = options.runnerId().orElseGet(() -> hostname + "/" + ManagementFactory.getRuntimeMXBean().getName() + "/"
                 + Integer.toHexString(new Random().nextInt()));
         QueueRunner runner = new QueueRunner(runnerId, store.queue(), router, ctx, config.relayRoutes(), config.relayConcurrency(),
-                config.relayConcurrencyPerDestination(), config.relayPollInterval(), config.relayLease());
+                config.relayConcurrencyPerDestination(), config.relayPollInterval(), config.relayLease(), config.queueHistoryRetention());
         SenderDomainCheck check = new SenderDomainCheck(dns, store.directory(), config.checkSenderDomain());
         return new OutboundService(runner, dns, check);
     }

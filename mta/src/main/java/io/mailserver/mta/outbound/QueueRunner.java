@@ -18,7 +18,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -33,13 +35,19 @@ import org.slf4j.LoggerFactory;
  * blocking threads: at most {@code relay.concurrency} at once and
  * {@code relay.concurrency-per-destination} per destination. A destination that already has enough
  * work waiting is left out of the next claim, so a slow one does not hold up the others. The loop
- * renews the leases of everything it holds, wakes every poll interval, and at once on
- * {@link #wakeUp()}.
+ * renews the leases of everything it holds, wakes every poll interval (more often while it holds
+ * rows, so that renewals keep up with the lease), and at once on {@link #wakeUp()}.
+ *
+ * <p>A second thread purges the history: DELIVERED and FAILED rows older than
+ * {@code queue.history-retention}, with the content only they held, at start and then every hour (or
+ * sooner for a shorter retention; every poll interval for 0).
  */
 public final class QueueRunner {
     private static final Logger LOG = LoggerFactory.getLogger(QueueRunner.class);
     /** Claimed rows held at most, per allowed concurrent delivery (Postfix's bounded active queue). */
     private static final int WINDOW_PER_SLOT = 10;
+    /** The longest wait between two purges of the history. */
+    static final Duration MAX_PURGE_INTERVAL = Duration.ofHours(1);
 
     /** The waiting jobs and the runs of one destination. */
     private static final class DestinationState {
@@ -61,6 +69,7 @@ public final class QueueRunner {
     private final int perDestination;
     private final Duration pollInterval;
     private final Duration lease;
+    private final Duration historyRetention;
 
     private final Object lock = new Object();
     private final Map<String, DestinationState> destinations = new LinkedHashMap<>();
@@ -68,13 +77,14 @@ public final class QueueRunner {
     private final AtomicInteger running = new AtomicInteger();
     private final Semaphore wake = new Semaphore(0);
     private final ExecutorService pool;
+    private final ScheduledExecutorService purger;
     private volatile boolean stopping;
     private Thread loop;
     private Instant nextRenewal = Instant.EPOCH;
     private String lastClaimError;
 
     QueueRunner(String runnerId, QueueStore queue, Router router, DeliveryRun.Context context, Map<String, HostPort> routes, int concurrency,
-                int perDestination, Duration pollInterval, Duration lease) {
+                int perDestination, Duration pollInterval, Duration lease, Duration historyRetention) {
         this.runnerId = runnerId;
         this.queue = queue;
         this.router = router;
@@ -84,6 +94,7 @@ public final class QueueRunner {
         this.perDestination = Math.min(perDestination, concurrency);
         this.pollInterval = pollInterval;
         this.lease = lease;
+        this.historyRetention = historyRetention;
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(concurrency, concurrency, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "outbound-" + n.incrementAndGet());
@@ -91,6 +102,11 @@ public final class QueueRunner {
             return t;
         });
         ((ThreadPoolExecutor) pool).allowCoreThreadTimeOut(true);
+        this.purger = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "queue-purge");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public String runnerId() {
@@ -104,7 +120,32 @@ public final class QueueRunner {
         loop = new Thread(this::loop, "queue-runner");
         loop.setDaemon(true);
         loop.start();
-        LOG.info("queue runner {} started: concurrency {} ({} per destination), poll {}", runnerId, concurrency, perDestination, pollInterval);
+        purger.scheduleWithFixedDelay(this::purgeHistory, 0, purgeInterval().toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("queue runner {} started: concurrency {} ({} per destination), poll {}, history kept {}", runnerId, concurrency, perDestination,
+                pollInterval, historyRetention);
+    }
+
+    /** Retention 0 means "at once": then every poll interval, else the retention itself, at most an hour. */
+    Duration purgeInterval() {
+        if (historyRetention.isZero()) {
+            return pollInterval;
+        }
+        return historyRetention.compareTo(MAX_PURGE_INTERVAL) < 0 ? historyRetention : MAX_PURGE_INTERVAL;
+    }
+
+    /** Removes finished rows older than the retention; failures are logged and the next round tries again. */
+    private void purgeHistory() {
+        try {
+            QueueStore.Purged purged = queue.purge(Instant.now().minus(historyRetention));
+            if (purged.rows() > 0) {
+                LOG.info("purged {} finished queue rows older than {}; reclaimed {} messages ({} bytes)", purged.rows(), historyRetention,
+                        purged.messages(), purged.bytes());
+            }
+        } catch (StoreException e) {
+            LOG.warn("could not purge the queue history (next try in {}): {}", purgeInterval(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("queue history purge failed unexpectedly (next try in {})", purgeInterval(), e);
+        }
     }
 
     /** Look at the queue now (SMTP calls this after committing a remote recipient). Cheap; never blocks. */
@@ -118,6 +159,8 @@ public final class QueueRunner {
      */
     public void stop(Duration grace) {
         stopping = true;
+        // no interrupt: an interrupted thread inside H2 can make it close the database file
+        purger.shutdown();
         wakeUp();
         Thread t;
         synchronized (this) {
@@ -151,7 +194,19 @@ public final class QueueRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        awaitPurge(grace);
         LOG.info("queue runner {} stopped", runnerId);
+    }
+
+    /** A purge in progress removes one batch at a time; it gets the grace period to finish, then is left to fail with the store. */
+    private void awaitPurge(Duration grace) {
+        try {
+            if (!purger.awaitTermination(Math.max(1, grace.toMillis()), TimeUnit.MILLISECONDS)) {
+                LOG.warn("queue history purge still running at shutdown; the next start goes on with it");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void release(List<Long> ids) {
@@ -176,7 +231,7 @@ public final class QueueRunner {
                 LOG.error("queue runner: unexpected error; going on", e);
             }
             try {
-                if (wake.tryAcquire(pollInterval.toMillis(), TimeUnit.MILLISECONDS)) {
+                if (wake.tryAcquire(nextWait().toMillis(), TimeUnit.MILLISECONDS)) {
                     wake.drainPermits();
                 }
             } catch (InterruptedException e) {
@@ -184,6 +239,16 @@ public final class QueueRunner {
                 return;
             }
         }
+    }
+
+    /**
+     * The poll interval, but no longer than a third of the lease while rows are held: a long poll interval
+     * must not let the leases of deliveries in progress run out (another runner would take the rows over
+     * and send them again).
+     */
+    private Duration nextWait() {
+        Duration renewal = lease.dividedBy(3);
+        return held.isEmpty() || pollInterval.compareTo(renewal) <= 0 ? pollInterval : renewal;
     }
 
     private void renewLeasesIfDue() {

@@ -12,6 +12,7 @@ import io.mailserver.mta.outbound.client.SmtpTimeouts;
 import io.mailserver.mta.outbound.testing.PeerSmtpServer;
 import io.mailserver.mta.outbound.testing.StaticDns;
 import io.mailserver.store.MaildropEntry;
+import io.mailserver.store.NotFoundException;
 import io.mailserver.store.QueueEntry;
 import io.mailserver.store.User;
 import io.mailserver.testkit.TempStore;
@@ -162,6 +163,45 @@ class QueueRunnerTest {
         assertFalse(dsn.contains("fine@remote.test>: "), "the delivered recipient is not reported");
         assertFalse(dsn.contains("Hello."), "the body is not returned");
         assertEquals(1, row("gone@remote.test").attempts());
+    }
+
+    /** queue.history-retention 0: finished rows go at the next purge (every poll interval), content with them, the bounce first. */
+    @Test
+    void finishedRowsArePurgedWithTheirContentOnceTheRetentionIsOver() throws Exception {
+        peer.rcptReply = r -> r.startsWith("gone") ? "550 5.1.1 no such user" : "250 2.1.5 Ok";
+        start(Map.of("queue.history-retention", "0"));
+        long message = enqueue(ts.store(), "alice@local.test", "QP", message("purge me"), "gone@remote.test", "fine@remote.test");
+        service.wakeUp();
+        await(Duration.ofSeconds(10), "both rows purged", () -> rows().isEmpty());
+        // the content goes right after the rows' transaction, in transactions of its own
+        await(Duration.ofSeconds(5), "content reclaimed", () -> {
+            try {
+                ts.store().queue().openContent(message).close();
+                return false;
+            } catch (NotFoundException e) {
+                return true;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertEquals(1, peer.messages.size());
+        List<String> box = mailboxOf(alice);
+        assertEquals(1, box.size(), "the bounce was stored before its row was marked and purged");
+        assertTrue(box.get(0).contains("Subject: purge me\r\n"), "with the original headers");
+    }
+
+    @Test
+    void finishedRowsStayForTheRetention() throws Exception {
+        start(Map.of("queue.history-retention", "1h"));
+        enqueue(ts.store(), "alice@local.test", "QK", message("keep me"), "x@remote.test");
+        service.wakeUp();
+        await(Duration.ofSeconds(10), "delivered", () -> row("x@remote.test").state() == QueueEntry.State.DELIVERED);
+        assertEquals(Duration.ofHours(1), service.runner().purgeInterval());
+        service.stop(Duration.ofSeconds(2));
+        service = null;
+        start(Map.of("queue.history-retention", "1h"));  // purges at start: the row is younger than the retention
+        Thread.sleep(500);
+        assertEquals(QueueEntry.State.DELIVERED, row("x@remote.test").state());
     }
 
     @Test
