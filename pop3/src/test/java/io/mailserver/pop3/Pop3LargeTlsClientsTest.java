@@ -124,6 +124,7 @@ class Pop3LargeTlsClientsTest {
             assertTrue(received.startsWith("Received: from 127.0.0.1") && received.contains("fetchmail"), how + ": " + received);
             assertDigest(expected, in, how);
         }
+        Files.delete(delivered); // up to 50 MB each, and -Dtls.repeat=100 makes hundreds
     }
 
     /** Reads one header field, continuation lines included, and the next line's first byte back into {@code in}. */

@@ -18,7 +18,7 @@ import org.slf4j.Logger;
  *
  * <ul>
  * <li>DEBUG: the connection or its TLS session had already ended (the client reset or closed without close_notify,
- *     sent bytes after the TLS session ended; MINA reporting writes or events that raced with closing);</li>
+ *     sent bytes after the TLS session ended; MINA refusing writes it still held when the session closed);</li>
  * <li>INFO: the client's TLS was refused (bad handshake, no common protocol or cipher, bad record): worth knowing,
  *     nothing for the operator to fix;</li>
  * <li>WARN, with the stack trace: anything else raised by MINA's TLS layer, e.g. a {@code BufferOverflowException}
@@ -72,11 +72,6 @@ public final class TlsFailureLog {
             }
             if (t instanceof IllegalStateException && "closed".equals(t.getMessage()) && thrownByMinaTls(t)) {
                 // MINA: bytes arrived after the TLS session had ended (the client's close_notify, or an earlier failure)
-                return Fault.CLOSED;
-            }
-            if (t instanceof NullPointerException && thrownByMinaTls(t)) {
-                // MINA's filter finds its per-session state gone: an event (often messageSent for our own close_notify)
-                // that raced with the filter's removal when the session was closed
                 return Fault.CLOSED;
             }
         }
