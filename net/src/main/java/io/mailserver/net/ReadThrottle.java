@@ -48,6 +48,7 @@ public final class ReadThrottle implements IoEventQueueHandler {
     private final BiConsumer<IoSession, IoBuffer> redecode;
 
     private static final class State {
+        /** Null when {@link #stopReading} came before any line: there is nothing to account for then. */
         final ReadThrottle owner;
         long pending;
         boolean suspended;
@@ -57,6 +58,8 @@ public final class ReadThrottle implements IoEventQueueHandler {
         IoBuffer feeding;
         /** A feed-back is under way (reading stays suspended meanwhile). */
         boolean redecoding;
+        /** The session is closing: nothing more is read or decoded. */
+        boolean closing;
 
         State(ReadThrottle owner) {
             this.owner = owner;
@@ -94,7 +97,7 @@ public final class ReadThrottle implements IoEventQueueHandler {
      */
     public static void hold(IoSession session, Line line) {
         State state = (State) session.getAttribute(STATE);
-        if (state != null) {
+        if (state != null && state.owner != null) {
             state.owner.add(session, state, cost(line));
         }
     }
@@ -102,8 +105,29 @@ public final class ReadThrottle implements IoEventQueueHandler {
     /** The handler is done with a line it held. */
     public static void release(IoSession session, Line line) {
         State state = (State) session.getAttribute(STATE);
-        if (state != null) {
+        if (state != null && state.owner != null) {
             state.owner.add(session, state, -cost(line));
+        }
+    }
+
+    /**
+     * The handler has sent (or scheduled) the session's last reply: read and decode nothing more. Without this a
+     * client flooding a closing session (its last reply delayed, or not yet flushed) has all it sends read and
+     * decoded for nothing, at the speed of the network.
+     */
+    public static void stopReading(IoSession session) {
+        State fresh = new State(null);
+        State state = (State) session.setAttributeIfAbsent(STATE, fresh);
+        if (state == null) {
+            state = fresh;
+        }
+        synchronized (state) {
+            state.closing = true;
+            state.parked.clear();
+            if (!state.suspended) {
+                state.suspended = true;
+                session.suspendRead();
+            }
         }
     }
 
@@ -114,7 +138,7 @@ public final class ReadThrottle implements IoEventQueueHandler {
         State state = state(session);
         synchronized (state) {
             state.pending += cost(line);
-            if (state.pending <= highWater) {
+            if (state.pending <= highWater && !state.closing) {
                 return true;
             }
             if (!state.suspended) {
@@ -142,6 +166,10 @@ public final class ReadThrottle implements IoEventQueueHandler {
             return Arrival.DECODE;
         }
         synchronized (state) {
+            if (state.closing) {
+                in.position(in.limit());
+                return Arrival.SKIP;
+            }
             if (in == state.feeding) {
                 state.feeding = null;
                 if (state.parked.peekFirst() == in) {
@@ -174,7 +202,11 @@ public final class ReadThrottle implements IoEventQueueHandler {
         }
         State state = state(session);
         synchronized (state) {
-            state.parked.addFirst(copy(rest));
+            if (state.closing) {
+                rest.position(rest.limit());
+            } else {
+                state.parked.addFirst(copy(rest));
+            }
         }
     }
 
@@ -229,7 +261,7 @@ public final class ReadThrottle implements IoEventQueueHandler {
         while (true) {
             IoBuffer head;
             synchronized (state) {
-                if (!state.suspended || state.redecoding || state.pending > lowWater) {
+                if (!state.suspended || state.redecoding || state.closing || state.pending > lowWater) {
                     return;
                 }
                 if (state.parked.isEmpty()) {

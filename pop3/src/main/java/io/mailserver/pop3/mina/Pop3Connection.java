@@ -110,6 +110,7 @@ final class Pop3Connection {
         }
         if (reply.close()) {
             closing = true;
+            ReadThrottle.stopReading(io); // what the client sends from now on would be read and dropped for nothing
         }
         if (!reply.delay().isZero()) {
             // a failed login or a late error: hold the reply back without holding a thread, later lines wait

@@ -222,6 +222,9 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
         } else {
             outcome = protocol.onShutdown();
         }
+        if (outcome.close()) {
+            ReadThrottle.stopReading(io); // whatever the client sends from now on would be read for nothing
+        }
         if (outcome.delay().isZero()) {
             send(io, protocol, outcome);
             waiting.backlogged = !outcome.replies().isEmpty() && !outcome.close() && ReplyBacklog.isFull(io);
