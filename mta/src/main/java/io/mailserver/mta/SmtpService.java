@@ -71,7 +71,12 @@ public final class SmtpService implements AutoCloseable {
         SmtpService service = new SmtpService(config, context, null);
         Optional<HostPort> address = config.smtpListen();
         if (address.isPresent()) {
-            service.mx = service.addListener("smtp", ListenerProfile.MX, address.get(), null);
+            try {
+                service.mx = service.addListener("smtp", ListenerProfile.MX, address.get(), null);
+            } catch (IOException | RuntimeException e) {
+                service.shutdown(Duration.ZERO); // stops the timer thread too
+                throw e;
+            }
         }
         return service;
     }
