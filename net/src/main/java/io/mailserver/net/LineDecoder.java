@@ -70,11 +70,8 @@ public final class LineDecoder extends CumulativeProtocolDecoder {
             return false;
         }
         out.write(line);
-        if (throttle != null && !throttle.admit(session, line)) {
-            throttle.park(session, in); // decoded later, when the handler has caught up
-            return false;
-        }
-        return true;
+        // over the budget, the rest of the buffer is parked, to be decoded when the handler has caught up
+        return throttle == null || throttle.admit(session, line, in);
     }
 
     /** The next line or fragment in {@code in}, or null if more bytes are needed first. */

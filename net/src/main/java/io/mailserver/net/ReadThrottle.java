@@ -133,13 +133,22 @@ public final class ReadThrottle implements IoEventQueueHandler {
 
     // ---- the decoder's side (I/O thread, or a thread feeding parked bytes back; always under the STARTTLS gate's lock)
 
-    /** Charges a line the decoder has just made; false once the session is over high water: decode no further. */
-    boolean admit(IoSession session, Line line) {
+    /**
+     * Charges a line the decoder has just made. False once the session is over high water: then {@code rest}, what
+     * the decoder had not decoded yet, is parked (ahead of anything parked after it) and consumed, and reading is
+     * suspended, in one step: a handler thread resuming in between would find nothing parked and resume for good.
+     */
+    boolean admit(IoSession session, Line line, IoBuffer rest) {
         State state = state(session);
         synchronized (state) {
             state.pending += cost(line);
             if (state.pending <= highWater && !state.closing) {
                 return true;
+            }
+            if (state.closing) {
+                rest.position(rest.limit());
+            } else if (rest.hasRemaining()) {
+                state.parked.addFirst(copy(rest));
             }
             if (!state.suspended) {
                 state.suspended = true;
@@ -192,21 +201,6 @@ public final class ReadThrottle implements IoEventQueueHandler {
         State state = state(session);
         synchronized (state) {
             return state.pending <= highWater ? state.parked.pollFirst() : null;
-        }
-    }
-
-    /** The decoder stopped at high water: {@code rest} waits, ahead of anything parked after it. Consumes {@code rest}. */
-    void park(IoSession session, IoBuffer rest) {
-        if (!rest.hasRemaining()) {
-            return;
-        }
-        State state = state(session);
-        synchronized (state) {
-            if (state.closing) {
-                rest.position(rest.limit());
-            } else {
-                state.parked.addFirst(copy(rest));
-            }
         }
     }
 
