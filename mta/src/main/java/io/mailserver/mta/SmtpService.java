@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 import org.apache.mina.core.filterchain.IoFilter;
 import org.apache.mina.core.session.IoSession;
@@ -44,7 +46,8 @@ public final class SmtpService implements AutoCloseable {
     private final ServerConfig config;
     private final SmtpContext context;
     private final List<Listener> listeners = new ArrayList<>();
-    private final List<SmtpIoHandler> handlers = new ArrayList<>();
+    /** Greeting pauses and delayed replies (error tarpit, failed AUTH) of every listener: one thread, no sleeping handlers. */
+    private final ScheduledExecutorService timer = newTimer();
     private Listener mx;
     private Listener submission;
     private Listener smtps;
@@ -68,7 +71,12 @@ public final class SmtpService implements AutoCloseable {
         SmtpService service = new SmtpService(config, context, null);
         Optional<HostPort> address = config.smtpListen();
         if (address.isPresent()) {
-            service.mx = service.addListener("smtp", ListenerProfile.MX, address.get(), null);
+            try {
+                service.mx = service.addListener("smtp", ListenerProfile.MX, address.get(), null);
+            } catch (IOException | RuntimeException e) {
+                service.shutdown(Duration.ZERO); // stops the timer thread too
+                throw e;
+            }
         }
         return service;
     }
@@ -109,20 +117,13 @@ public final class SmtpService implements AutoCloseable {
      */
     public synchronized Listener addListener(String name, ListenerProfile profile, HostPort address, IoFilter implicitTls) throws IOException {
         SmtpIoHandler handler = new SmtpIoHandler(context, profile, config::isTrusted, config.smtpTimeout(), config.smtpDataTimeout(),
-                config.smtpGreetPause(), implicitTls == null ? startTls : null);
+                config.smtpGreetPause(), implicitTls == null ? startTls : null, timer);
         String host = context.settings().hostname();
         Listener.Options options = new Listener.Options(name, address, config.maxConnections(), config.maxConnectionsPerIp(),
                 config::isTrusted, perAddress -> Replies.tooManyConnections(host, perAddress).toWire(),
                 config.smtpTimeout(), Math.max(MIN_FRAGMENT, config.commandLineLimit()), HANDLER_THREADS, implicitTls);
-        Listener listener;
-        try {
-            listener = Listener.start(options, handler, SmtpIoHandler.ioThreadFilters());
-        } catch (IOException | RuntimeException e) {
-            handler.close();
-            throw e;
-        }
+        Listener listener = Listener.start(options, handler, SmtpIoHandler.ioThreadFilters());
         listeners.add(listener);
-        handlers.add(handler);
         return listener;
     }
 
@@ -204,8 +205,18 @@ public final class SmtpService implements AutoCloseable {
         for (Listener l : listeners) {
             l.close();
         }
-        handlers.forEach(SmtpIoHandler::close);
+        timer.shutdownNow();
         log.info("SMTP stopped");
+    }
+
+    private static ScheduledExecutorService newTimer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "smtp-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
     }
 
     private int openSessions() {

@@ -16,7 +16,7 @@ final class RawSmtp implements AutoCloseable {
     private final InputStream in;
     private final OutputStream out;
 
-    private RawSmtp(Socket socket) throws IOException {
+    RawSmtp(Socket socket) throws IOException {
         this.socket = socket;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();

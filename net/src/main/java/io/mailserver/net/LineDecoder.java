@@ -6,48 +6,96 @@ import org.apache.mina.filter.codec.CumulativeProtocolDecoder;
 import org.apache.mina.filter.codec.ProtocolDecoderOutput;
 
 /**
- * Strict line framing for SMTP and POP3 (DESIGN.md contract 6). Emits {@link Line}s byte for byte.
+ * Strict line framing for SMTP and POP3 (docs/design.md, contract 6). Emits {@link Line}s byte for byte.
  * CRLF ends a line; a bare LF or a bare CR also ends one but is reported as such, so the protocol
  * decides (reject or normalize) and a bare LF can never pass for a CRLF (SMTP smuggling).
  * A line longer than {@code fragmentSize} is emitted in fragments with {@link Line.Ending#NONE}, so
  * memory stays bounded whatever the client sends. The decoder holds no protocol state.
+ *
+ * <p>With a {@link ReadThrottle} it charges each line as it makes it and stops once the session is over the
+ * throttle's high water, parking the rest of the buffer undecoded; one read can hold thousands of short lines
+ * (up to 96 bytes of heap each, for one or two bytes on the wire), so stopping only after the whole read would
+ * let every read overshoot the bound.
  */
 public final class LineDecoder extends CumulativeProtocolDecoder {
     private final int fragmentSize;
+    /** Null where nothing throttles the input (codec tests). */
+    private final ReadThrottle throttle;
 
     public LineDecoder(int fragmentSize) {
+        this(fragmentSize, null);
+    }
+
+    public LineDecoder(int fragmentSize, ReadThrottle throttle) {
         if (fragmentSize < 16) {
             throw new IllegalArgumentException("fragment size too small");
         }
         this.fragmentSize = fragmentSize;
+        this.throttle = throttle;
+    }
+
+    @Override
+    public void decode(IoSession session, IoBuffer in, ProtocolDecoderOutput out) throws Exception {
+        if (throttle == null) {
+            super.decode(session, in, out);
+            return;
+        }
+        switch (throttle.arrive(session, in)) {
+            case DECODE -> super.decode(session, in, out);
+            case DECODE_PARKED -> {
+                super.decode(session, in, out);
+                for (IoBuffer next = throttle.nextParked(session); next != null; next = throttle.nextParked(session)) {
+                    super.decode(session, next, out);
+                }
+            }
+            case SKIP -> {
+                // parked behind earlier input, or dropped
+            }
+        }
+    }
+
+    /** Also drops parked input: STARTTLS calls this so that nothing read before the handshake is decoded after it. */
+    @Override
+    public void dispose(IoSession session) throws Exception {
+        super.dispose(session);
+        if (throttle != null) {
+            throttle.discardParked(session);
+        }
     }
 
     @Override
     protected boolean doDecode(IoSession session, IoBuffer in, ProtocolDecoderOutput out) {
+        Line line = nextLine(in);
+        if (line == null) {
+            return false;
+        }
+        out.write(line);
+        // over the budget, the rest of the buffer is parked, to be decoded when the handler has caught up
+        return throttle == null || throttle.admit(session, line, in);
+    }
+
+    /** The next line or fragment in {@code in}, or null if more bytes are needed first. */
+    private Line nextLine(IoBuffer in) {
         int start = in.position();
         int limit = in.limit();
         int end = Math.min(limit, start + fragmentSize);
         int i = indexOfNewline(in, start, end);
         if (i < 0) {
             if (end - start >= fragmentSize) {
-                emit(in, start, fragmentSize, start + fragmentSize, Line.Ending.NONE, out);
-                return true;
+                return take(in, start, fragmentSize, start + fragmentSize, Line.Ending.NONE);
             }
-            return false;
+            return null;
         }
         if (in.get(i) == '\n') {
-            emit(in, start, i - start, i + 1, Line.Ending.BARE_LF, out);
-            return true;
+            return take(in, start, i - start, i + 1, Line.Ending.BARE_LF);
         }
         if (i + 1 >= limit) {
-            return false; // need the next byte to tell CRLF from a bare CR
+            return null; // need the next byte to tell CRLF from a bare CR
         }
         if (in.get(i + 1) == '\n') {
-            emit(in, start, i - start, i + 2, Line.Ending.CRLF, out);
-        } else {
-            emit(in, start, i - start, i + 1, Line.Ending.BARE_CR, out);
+            return take(in, start, i - start, i + 2, Line.Ending.CRLF);
         }
-        return true;
+        return take(in, start, i - start, i + 1, Line.Ending.BARE_CR);
     }
 
     /** The first CR or LF in [from, to), or -1; reads the backing array directly when there is one (the hot loop of DATA). */
@@ -72,11 +120,11 @@ public final class LineDecoder extends CumulativeProtocolDecoder {
         return -1;
     }
 
-    private static void emit(IoBuffer in, int start, int length, int next, Line.Ending ending, ProtocolDecoderOutput out) {
+    private static Line take(IoBuffer in, int start, int length, int next, Line.Ending ending) {
         byte[] bytes = new byte[length];
         in.position(start);
         in.get(bytes);
         in.position(next);
-        out.write(new Line(bytes, ending, in.hasRemaining()));
+        return new Line(bytes, ending, in.hasRemaining());
     }
 }

@@ -8,13 +8,13 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.mina.core.service.IoProcessor;
-import org.apache.mina.core.session.AbstractIoSession;
 import org.apache.mina.core.session.IoSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.net.Line;
+import io.mailserver.net.ReadThrottle;
+import io.mailserver.net.ReplyBacklog;
 import io.mailserver.net.tls.StartTls;
 import io.mailserver.pop3.Pop3Reply;
 import io.mailserver.pop3.Pop3Session;
@@ -23,12 +23,12 @@ import io.mailserver.pop3.ResponseCode;
 /**
  * Drives one {@link Pop3Session} over one MINA session. Lines are answered strictly in order (RFC 2449
  * section 6.6, PIPELINING): while a reply is still going out (a streamed RETR, or a failed-login reply
- * being held back), later lines wait in a queue, and reading is suspended if the queue grows. All
- * state is guarded by this object's monitor; the core is only ever called under it.
+ * being held back) or the client has not read our earlier replies ({@link ReplyBacklog}), later lines wait in
+ * a queue. Waiting lines stay charged to the session's {@link ReadThrottle}, which stops reading the socket
+ * when they fill its budget. All state is guarded by this object's monitor; the core is only ever called under it.
  */
 final class Pop3Connection {
     private static final Logger log = LoggerFactory.getLogger(Pop3Connection.class);
-    private static final int MAX_QUEUED_LINES = 100;
 
     private final IoSession io;
     private final Pop3Session core;
@@ -44,7 +44,8 @@ final class Pop3Connection {
     private BodyPump pump;
     /** A closing reply was issued, or the connection is gone: later lines are ignored. */
     private boolean closing;
-    private boolean readSuspended;
+    /** The client has not read our replies: lines wait until {@link #replySent} finds it has. */
+    private boolean backlogged;
     private boolean shutdownRequested;
     /** System.nanoTime() of the last line received or reply sent: the autologout timer counts from here. */
     private long waitingSince = System.nanoTime();
@@ -66,20 +67,26 @@ final class Pop3Connection {
             return;
         }
         waitingSince = System.nanoTime();
+        ReadThrottle.hold(io, line);
         queued.addLast(line);
-        if (queued.size() > MAX_QUEUED_LINES && !readSuspended) {
-            readSuspended = true;
-            io.suspendRead();
-        }
         drain();
     }
 
+    /** Some of our replies have been sent: if the client has read enough of them, waiting lines go on. */
+    synchronized void replySent() {
+        if (backlogged && ReplyBacklog.isDrained(io)) {
+            backlogged = false;
+            drain();
+        }
+    }
+
     private void drain() {
-        while (!busy && !closing) {
+        while (!busy && !backlogged && !closing) {
             Line line = queued.pollFirst();
             if (line == null) {
                 break;
             }
+            ReadThrottle.release(io, line);
             Pop3Reply reply;
             try {
                 if (!core.tlsActive()) {
@@ -93,10 +100,6 @@ final class Pop3Connection {
             }
             send(reply);
         }
-        if (readSuspended && queued.size() < MAX_QUEUED_LINES / 2 && !closing) {
-            readSuspended = false;
-            resumeRead();
-        }
         if (shutdownRequested && !busy && !closing) {
             closing = true;
             StartTls.closeAfter(io, "-ERR [SYS/TEMP] Server shutting down\r\n");
@@ -109,6 +112,7 @@ final class Pop3Connection {
         }
         if (reply.close()) {
             closing = true;
+            ReadThrottle.stopReading(io); // what the client sends from now on would be read and dropped for nothing
         }
         if (!reply.delay().isZero()) {
             // a failed login or a late error: hold the reply back without holding a thread, later lines wait
@@ -132,6 +136,7 @@ final class Pop3Connection {
             // lines the client sent after STLS were sent in plaintext: they must not run under TLS (RFC 2595 4)
             if (!queued.isEmpty()) {
                 log.info("pop3 ignored {} line(s) pipelined after STLS", queued.size());
+                queued.forEach(line -> ReadThrottle.release(io, line));
                 queued.clear();
             }
             startTls.begin(io, reply.text());
@@ -142,6 +147,7 @@ final class Pop3Connection {
                 StartTls.closeAfter(io, reply.text()); // with close_notify under TLS
             } else {
                 io.write(reply.text());
+                backlogged = ReplyBacklog.isFull(io);
             }
             return;
         }
@@ -182,22 +188,9 @@ final class Pop3Connection {
         drain();
     }
 
-    /**
-     * MINA's resumeRead only changes the socket's interest set, which the selector notices when its
-     * select() returns, up to a second later; asking the processor to flush (a no-op with nothing
-     * queued) wakes it at once (measured by the SMTP side, see net's ReadThrottle).
-     */
-    @SuppressWarnings("unchecked")
-    private void resumeRead() {
-        io.resumeRead();
-        if (io instanceof AbstractIoSession s) {
-            ((IoProcessor<IoSession>) s.getProcessor()).flush(io);
-        }
-    }
-
     /** RFC 1939 section 3: on autologout the server closes the connection without a response and deletes nothing. */
     synchronized void idle(Duration timeout) {
-        if (busy && System.currentTimeMillis() - io.getLastWriteTime() < timeout.toMillis()) {
+        if ((busy || backlogged) && System.currentTimeMillis() - io.getLastWriteTime() < timeout.toMillis()) {
             // the client is reading a long reply; it is not idle
             return;
         }

@@ -83,6 +83,14 @@ public final class Pop3IoHandler extends IoHandlerAdapter {
     }
 
     @Override
+    public void messageSent(IoSession io, Object message) {
+        Pop3Connection c = connection(io);
+        if (c != null) {
+            c.replySent();
+        }
+    }
+
+    @Override
     public void sessionIdle(IoSession io, IdleStatus status) {
         Pop3Connection c = connection(io);
         Duration timeout = ctx.settings().idleTimeout();

@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -28,6 +30,8 @@ import io.mailserver.mta.smtp.SmtpProtocol;
 import io.mailserver.mta.smtp.SmtpSession;
 import io.mailserver.net.Line;
 import io.mailserver.net.Listener;
+import io.mailserver.net.ReadThrottle;
+import io.mailserver.net.ReplyBacklog;
 import io.mailserver.net.tls.StartTls;
 import io.mailserver.net.tls.TlsFailureLog;
 
@@ -39,6 +43,13 @@ import io.mailserver.net.tls.TlsFailureLog;
  * between commands, {@code smtp.data-timeout} inside DATA, then 421 4.4.2 and close. A timeout counts
  * from the last line received or reply sent, not from the last byte: a client that trickles bytes
  * without ever finishing a line (slowloris) is cut off like a silent one.
+ *
+ * <p>A delayed reply (the error tarpit, a failed AUTH) holds no thread: the outcome is handed to the shared
+ * timer, which sends it back down the session's chain when it is due, so it arrives on the ordered executor in
+ * order with the session's other events (as POP3 answers a failed login late). Until then, and while the client
+ * has not read our earlier replies ({@link ReplyBacklog}), the session's later lines wait in {@link Waiting},
+ * still charged by the {@link ReadThrottle}, which stops reading the socket when they fill its budget. So
+ * replies stay in order (RFC 2920) and thousands of tarpitted sessions cost no handler thread.
  */
 public final class SmtpIoHandler extends IoHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SmtpIoHandler.class);
@@ -49,9 +60,31 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
     /** The MDC key every log line of a session carries. */
     public static final String MDC_SESSION = "session";
 
+    private static final AttributeKey WAITING = new AttributeKey(SmtpIoHandler.class, "waiting");
+
     /** Sent down a session's filter chain by {@link #signalShutdown}: arrives in order with the session's lines. */
     static final class ShutdownSignal {
         static final ShutdownSignal INSTANCE = new ShutdownSignal();
+    }
+
+    /** Sent down the session's chain by the timer when a delayed outcome is due. */
+    private record DelayedOutcome(Outcome outcome) {
+    }
+
+    /**
+     * The session's input that has to wait, in arrival order (lines and the shutdown signal). Touched only by
+     * this session's events, which the ordered executor runs one at a time.
+     */
+    private static final class Waiting {
+        final Deque<Object> input = new ArrayDeque<>();
+        /** A delayed outcome is with the timer. */
+        boolean replyPending;
+        /** The client has not read our replies; {@code messageSent} tells when it has. */
+        boolean backlogged;
+
+        boolean mustWait() {
+            return replyPending || backlogged || !input.isEmpty();
+        }
     }
 
     private final SmtpContext context;
@@ -60,17 +93,14 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
     private final Duration commandTimeout;
     private final Duration dataTimeout;
     private final Duration greetPause;
-    private final ScheduledExecutorService greeter;
+    /** Shared by the service's listeners: greeting pauses and delayed replies. */
+    private final ScheduledExecutorService timer;
     /** Switches sessions to TLS on STARTTLS; null when the listener offers no TLS. */
     private final StartTls startTls;
 
+    /** {@code timer} runs greeting pauses and delayed replies; its owner shuts it down. {@code startTls} may be null. */
     public SmtpIoHandler(SmtpContext context, ListenerProfile profile, Predicate<InetAddress> trusted, Duration commandTimeout,
-                         Duration dataTimeout, Duration greetPause) {
-        this(context, profile, trusted, commandTimeout, dataTimeout, greetPause, null);
-    }
-
-    public SmtpIoHandler(SmtpContext context, ListenerProfile profile, Predicate<InetAddress> trusted, Duration commandTimeout,
-                         Duration dataTimeout, Duration greetPause, StartTls startTls) {
+                         Duration dataTimeout, Duration greetPause, StartTls startTls, ScheduledExecutorService timer) {
         this.startTls = startTls;
         this.context = context;
         this.profile = profile;
@@ -78,23 +108,12 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
         this.commandTimeout = commandTimeout;
         this.dataTimeout = dataTimeout;
         this.greetPause = greetPause;
-        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "smtp-greeter");
-            t.setDaemon(true);
-            return t;
-        });
-        scheduler.setRemoveOnCancelPolicy(true);
-        this.greeter = scheduler;
+        this.timer = timer;
     }
 
     /** The filter that must sit between the codec and the executor of every listener using this handler. */
     public static Map<String, IoFilter> ioThreadFilters() {
         return Map.of("earlytalk", new EarlyTalkFilter());
-    }
-
-    /** Stops the greeting scheduler. */
-    public void close() {
-        greeter.shutdownNow();
     }
 
     /** Asks the session to stop after what it is doing (see {@link SmtpProtocol#onShutdown()}). */
@@ -115,16 +134,17 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
         try {
             SmtpProtocol protocol = new SmtpProtocol(context, new SmtpSession(id, remote, trusted.test(remote), profile));
             io.setAttribute(PROTOCOL, protocol);
+            io.setAttribute(WAITING, new Waiting());
             io.setAttribute(WAITING_SINCE, System.nanoTime());
             setIdle(io, commandTimeout);
             if (context.isShuttingDown()) {
-                apply(io, protocol, Outcome.replyAndClose(Replies.shuttingDown(context.settings().hostname())));
+                send(io, protocol, Outcome.replyAndClose(Replies.shuttingDown(context.settings().hostname())));
                 return;
             }
             if (greetPause.isZero()) {
                 greet(io, protocol);
             } else {
-                greeter.schedule(() -> greet(io, protocol), greetPause.toMillis(), TimeUnit.MILLISECONDS);
+                timer.schedule(() -> greet(io, protocol), greetPause.toMillis(), TimeUnit.MILLISECONDS);
             }
         } finally {
             MDC.remove(MDC_SESSION);
@@ -146,26 +166,111 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
     @Override
     public void messageReceived(IoSession io, Object message) {
         SmtpProtocol protocol = protocol(io);
-        if (protocol == null) {
+        Waiting waiting = waiting(io);
+        if (protocol == null || waiting == null) {
             return;
         }
         MDC.put(MDC_SESSION, protocol.session().id());
         try {
-            Outcome outcome;
-            if (message instanceof ShutdownSignal) {
-                outcome = protocol.onShutdown();
-            } else if (message instanceof Line line) {
-                io.setAttribute(WAITING_SINCE, System.nanoTime());
-                noticeTls(io, protocol);
-                outcome = io.containsAttribute(EarlyTalkFilter.EARLY_TALKER) && !protocol.isClosed()
-                        ? protocol.onEarlyTalk() : protocol.onLine(line);
-            } else {
+            if (message instanceof DelayedOutcome due) {
+                waiting.replyPending = false;
+                send(io, protocol, due.outcome());
+                takeWaitingInput(io, protocol, waiting);
                 return;
             }
-            apply(io, protocol, outcome);
+            if (!(message instanceof Line) && !(message instanceof ShutdownSignal)) {
+                return;
+            }
+            if (message instanceof Line) {
+                io.setAttribute(WAITING_SINCE, System.nanoTime());
+            }
+            if (waiting.mustWait()) {
+                if (message instanceof Line line) {
+                    ReadThrottle.hold(io, line);
+                }
+                waiting.input.addLast(message);
+                return;
+            }
+            handle(io, protocol, waiting, message);
         } finally {
             MDC.remove(MDC_SESSION);
         }
+    }
+
+    /** The client has read some of our replies: if it has read enough, the input that waited for that goes on. */
+    @Override
+    public void messageSent(IoSession io, Object message) {
+        SmtpProtocol protocol = protocol(io);
+        Waiting waiting = waiting(io);
+        if (protocol == null || waiting == null || !waiting.backlogged || !ReplyBacklog.isDrained(io)) {
+            return;
+        }
+        MDC.put(MDC_SESSION, protocol.session().id());
+        try {
+            waiting.backlogged = false;
+            takeWaitingInput(io, protocol, waiting);
+        } finally {
+            MDC.remove(MDC_SESSION);
+        }
+    }
+
+    private void handle(IoSession io, SmtpProtocol protocol, Waiting waiting, Object message) {
+        Outcome outcome;
+        if (message instanceof Line line) {
+            noticeTls(io, protocol);
+            outcome = io.containsAttribute(EarlyTalkFilter.EARLY_TALKER) && !protocol.isClosed()
+                    ? protocol.onEarlyTalk() : protocol.onLine(line);
+        } else {
+            outcome = protocol.onShutdown();
+        }
+        if (outcome.close()) {
+            ReadThrottle.stopReading(io); // whatever the client sends from now on would be read for nothing
+        }
+        if (outcome.delay().isZero()) {
+            send(io, protocol, outcome);
+            waiting.backlogged = !outcome.replies().isEmpty() && !outcome.close() && ReplyBacklog.isFull(io);
+            return;
+        }
+        // the error tarpit or a failed AUTH: answered later, by the timer, with no thread held meanwhile
+        waiting.replyPending = true;
+        try {
+            timer.schedule(() -> Listener.signal(io, new DelayedOutcome(outcome)), outcome.delay().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            waiting.replyPending = false; // the server is stopping: no time left to wait
+            send(io, protocol, outcome);
+        }
+    }
+
+    /** Handles the input that waited, in order, until it has to wait again. */
+    private void takeWaitingInput(IoSession io, SmtpProtocol protocol, Waiting waiting) {
+        while (!waiting.replyPending && !waiting.backlogged) {
+            Object next = waiting.input.pollFirst();
+            if (next == null) {
+                return;
+            }
+            if (next instanceof Line line) {
+                ReadThrottle.release(io, line);
+            }
+            handle(io, protocol, waiting, next);
+        }
+    }
+
+    /**
+     * Lines that waited behind STARTTLS were sent in plaintext: they must not run under TLS (RFC 3207 4,
+     * CVE-2011-0411). The STARTTLS guard drops those still queued; these the handler had already taken.
+     */
+    private static void dropWaitingInput(IoSession io, SmtpProtocol protocol) {
+        Waiting waiting = waiting(io);
+        if (waiting == null || waiting.input.isEmpty()) {
+            return;
+        }
+        log.info("ignored {} line(s) pipelined after STARTTLS by {}", waiting.input.size(), protocol.session().clientForLog());
+        for (Object held : waiting.input) {
+            if (held instanceof Line line) {
+                ReadThrottle.release(io, line);
+            }
+        }
+        waiting.input.removeIf(Line.class::isInstance);
     }
 
     /**
@@ -178,8 +283,9 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
     @Override
     public void sessionIdle(IoSession io, IdleStatus status) {
         SmtpProtocol protocol = protocol(io);
-        if (protocol == null || status == IdleStatus.BOTH_IDLE) {
-            return;
+        Waiting waiting = waiting(io);
+        if (protocol == null || waiting == null || status == IdleStatus.BOTH_IDLE || waiting.replyPending) {
+            return; // a delayed reply is due within seconds and restarts the clock
         }
         if (status == IdleStatus.WRITER_IDLE) {
             Duration timeout = protocol.inData() ? dataTimeout : commandTimeout;
@@ -195,7 +301,13 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
                 io.closeNow(); // a reply could not be encrypted anyway
                 return;
             }
-            apply(io, protocol, protocol.onTimeout());
+            if (waiting.backlogged) {
+                log.info("timeout: {} does not read its replies; closing", protocol.session().clientForLog());
+                protocol.onTimeout(); // ends the session's state; its 421 could not be read either
+                io.closeNow();
+                return;
+            }
+            send(io, protocol, protocol.onTimeout());
         } finally {
             MDC.remove(MDC_SESSION);
         }
@@ -210,6 +322,10 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
         MDC.put(MDC_SESSION, protocol.session().id());
         try {
             io.removeAttribute(IN_DATA);
+            Waiting waiting = waiting(io);
+            if (waiting != null) {
+                waiting.input.clear();
+            }
             protocol.onDisconnect();
         } finally {
             MDC.remove(MDC_SESSION);
@@ -244,20 +360,14 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
         }
     }
 
-    private void apply(IoSession io, SmtpProtocol protocol, Outcome outcome) {
-        if (!outcome.delay().isZero()) {
-            // the error tarpit: a short sleep on this handler thread (never an I/O thread) holds this session only
-            try {
-                Thread.sleep(outcome.delay().toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    /** Carries out an outcome now (its delay, if any, is over). */
+    private void send(IoSession io, SmtpProtocol protocol, Outcome outcome) {
         if (!outcome.replies().isEmpty()) {
             io.setAttribute(WAITING_SINCE, System.nanoTime()); // before the write: never later than MINA's last write time
             context.sending(protocol.session(), outcome.replies());
         }
         if (outcome.startTls() && startTls != null) {
+            dropWaitingInput(io, protocol);
             startTls.begin(io, outcome.wire()); // the 220 in plaintext, then the handshake (RFC 3207 4)
             return;
         }
@@ -301,5 +411,9 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
 
     private static SmtpProtocol protocol(IoSession io) {
         return (SmtpProtocol) io.getAttribute(PROTOCOL);
+    }
+
+    private static Waiting waiting(IoSession io) {
+        return (Waiting) io.getAttribute(WAITING);
     }
 }
