@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mailserver.config.ServerConfig;
 import io.mailserver.mta.outbound.client.SmtpTimeouts;
 import io.mailserver.mta.outbound.dns.DnsjavaResolver;
-import io.mailserver.mta.outbound.testing.FakeDnsServer;
+import io.mailserver.testkit.dns.LoopbackDnsServer;
 import io.mailserver.mta.outbound.testing.PeerSmtpServer;
 import io.mailserver.store.QueueEntry;
 import io.mailserver.testkit.TempStore;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class MxRoutingTest {
     private TempStore ts;
-    private FakeDnsServer dns;
+    private LoopbackDnsServer dns;
     private PeerSmtpServer primary;
     private PeerSmtpServer backup;
     private OutboundService service;
@@ -40,7 +40,7 @@ class MxRoutingTest {
         ts.addUser("alice@local.test", "pw");
         backup = new PeerSmtpServer(InetAddress.getByName("127.0.0.1"));
         primary = new PeerSmtpServer(InetAddress.getByName("127.0.0.2"), backup.port());
-        dns = new FakeDnsServer();
+        dns = new LoopbackDnsServer();
         dns.a("mx1.example.test", "127.0.0.2").a("mx2.example.test", "127.0.0.1").a("dead.example.test", "127.0.0.3")
                 .mx("example.test", 10, "mx1.example.test").mx("example.test", 20, "mx2.example.test")
                 .mx("fallback.test", 5, "dead.example.test").mx("fallback.test", 10, "mx2.example.test")

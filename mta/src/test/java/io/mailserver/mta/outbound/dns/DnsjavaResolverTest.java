@@ -3,7 +3,7 @@ package io.mailserver.mta.outbound.dns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mailserver.mta.outbound.testing.FakeDnsServer;
+import io.mailserver.testkit.dns.LoopbackDnsServer;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
@@ -15,12 +15,12 @@ import org.junit.jupiter.api.Timeout;
 /** dnsjava against a DNS server on 127.0.0.1 that the test controls. */
 @Timeout(30)
 class DnsjavaResolverTest {
-    private FakeDnsServer dns;
+    private LoopbackDnsServer dns;
     private DnsjavaResolver resolver;
 
     @BeforeEach
     void start() throws Exception {
-        dns = new FakeDnsServer();
+        dns = new LoopbackDnsServer();
         dns.mx("example.test", 20, "mx2.example.test").mx("example.test", 10, "mx1.example.test")
                 .a("mx1.example.test", "127.0.0.2").aaaa("mx1.example.test", "::1").a("mx2.example.test", "127.0.0.3")
                 .a("nomx.test", "127.0.0.4").nullMx("nullmx.test").servfail("broken.test").silent("slow.test");

@@ -1,11 +1,15 @@
-package io.mailserver.mta.outbound.testing;
+package io.mailserver.testkit.dns;
 
 import io.mailserver.config.HostPort;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -21,66 +25,94 @@ import org.xbill.DNS.Flags;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
+import org.xbill.DNS.ReverseMap;
 
 /**
- * A tiny authoritative DNS server on 127.0.0.1 (UDP) for tests: answers from records the test sets,
- * NXDOMAIN for unknown names, SERVFAIL or silence where told. No query leaves the machine.
+ * A tiny authoritative DNS server on 127.0.0.1 for tests, on UDP and on TCP at the same port number
+ * (answers too big for 512 bytes of UDP are truncated with TC set, as a real server does, and the
+ * resolver retries over TCP): answers from records the test sets, NXDOMAIN for unknown names,
+ * SERVFAIL or silence where told. No query leaves the machine.
  */
-public final class FakeDnsServer implements AutoCloseable {
+public final class LoopbackDnsServer implements AutoCloseable {
     private final DatagramSocket socket;
+    private DatagramSocket udp;
     private final Map<String, List<Record>> records = new ConcurrentHashMap<>();
     private final Set<String> servfail = ConcurrentHashMap.newKeySet();
     private final Set<String> silent = ConcurrentHashMap.newKeySet();
+    private final ServerSocket tcp;
     private final Thread thread;
     public final AtomicInteger queries = new AtomicInteger();
     public final List<String> questions = new CopyOnWriteArrayList<>();
 
-    public FakeDnsServer() throws IOException {
-        socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        thread = new Thread(this::loop, "fake-dns");
+    public LoopbackDnsServer() throws IOException {
+        tcp = bindTcpAndUdpOnOnePort();
+        socket = udp;
+        thread = new Thread(this::loop, "loopback-dns-udp");
         thread.setDaemon(true);
         thread.start();
+        Thread tcpThread = new Thread(this::tcpLoop, "loopback-dns-tcp");
+        tcpThread.setDaemon(true);
+        tcpThread.start();
+    }
+
+    /** A TCP port is taken first, then UDP on the same number; retried when UDP's is in use. */
+    private ServerSocket bindTcpAndUdpOnOnePort() throws IOException {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        for (int attempt = 0; ; attempt++) {
+            ServerSocket server = new ServerSocket(0, 50, lo);
+            try {
+                udp = new DatagramSocket(new InetSocketAddress(lo, server.getLocalPort()));
+                return server;
+            } catch (IOException taken) {
+                server.close();
+                if (attempt == 20) {
+                    throw taken;
+                }
+            }
+        }
     }
 
     public HostPort address() {
         return new HostPort("127.0.0.1", socket.getLocalPort());
     }
 
-    public FakeDnsServer mx(String domain, int preference, String host) {
+    public LoopbackDnsServer mx(String domain, int preference, String host) {
         return add(domain, new MXRecord(name(domain), DClass.IN, 60, preference, name(host)));
     }
 
     /** RFC 7505: one MX of preference 0 pointing at the root. */
-    public FakeDnsServer nullMx(String domain) {
+    public LoopbackDnsServer nullMx(String domain) {
         return add(domain, new MXRecord(name(domain), DClass.IN, 60, 0, Name.root));
     }
 
-    public FakeDnsServer a(String host, String ip) throws IOException {
+    public LoopbackDnsServer a(String host, String ip) throws IOException {
         return add(host, new ARecord(name(host), DClass.IN, 60, InetAddress.getByName(ip)));
     }
 
-    public FakeDnsServer aaaa(String host, String ip) throws IOException {
+    public LoopbackDnsServer aaaa(String host, String ip) throws IOException {
         return add(host, new AAAARecord(name(host), DClass.IN, 60, InetAddress.getByName(ip)));
     }
 
-    public FakeDnsServer servfail(String name) {
+    public LoopbackDnsServer servfail(String name) {
         servfail.add(key(name));
         return this;
     }
 
     /** Never answers questions about this name (a resolver timeout). */
-    public FakeDnsServer silent(String name) {
+    public LoopbackDnsServer silent(String name) {
         silent.add(key(name));
         return this;
     }
 
-    private FakeDnsServer add(String owner, Record r) {
+    private LoopbackDnsServer add(String owner, Record r) {
         records.computeIfAbsent(key(owner), k -> new CopyOnWriteArrayList<>()).add(r);
         return this;
     }
@@ -116,6 +148,34 @@ public final class FakeDnsServer implements AutoCloseable {
                 socket.send(new DatagramPacket(answer, answer.length, p.getSocketAddress()));
             } catch (IOException e) {
                 if (socket.isClosed()) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void tcpLoop() {
+        while (!tcp.isClosed()) {
+            try (Socket client = tcp.accept()) {
+                client.setSoTimeout(5000);
+                DataInputStream in = new DataInputStream(client.getInputStream());
+                DataOutputStream out = new DataOutputStream(client.getOutputStream());
+                byte[] wire = new byte[in.readUnsignedShort()];
+                in.readFully(wire);
+                queries.incrementAndGet();
+                Message query = new Message(wire);
+                Record q = query.getQuestion();
+                String owner = key(q.getName().toString());
+                questions.add(owner + " " + Type.string(q.getType()) + " tcp");
+                if (silent.contains(owner)) {
+                    continue;
+                }
+                byte[] answer = answer(query, q, owner).toWire();
+                out.writeShort(answer.length);
+                out.write(answer);
+                out.flush();
+            } catch (IOException e) {
+                if (tcp.isClosed()) {
                     return;
                 }
             }
@@ -163,5 +223,10 @@ public final class FakeDnsServer implements AutoCloseable {
     @Override
     public void close() {
         socket.close();
+        try {
+            tcp.close();
+        } catch (IOException ignored) {
+            // closing a listening socket on loopback; nothing to report
+        }
     }
 }
