@@ -3,10 +3,16 @@ package io.mailserver.admin;
 import io.mailserver.store.Alias;
 import io.mailserver.store.MailAddress;
 import io.mailserver.store.User;
+import io.mailserver.web.AppleMailProfile;
+import io.mailserver.web.ClientSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -115,6 +121,48 @@ public final class UserCommand extends EntityCommand {
             Arrays.fill(password, '\0');
         }
         out().println("changed the password of " + user.address());
+    }
+
+    @Command(name = "profile", description = {
+            "Write an Apple configuration profile (.mobileconfig) with the user's POP3 and SMTP settings:",
+            "opened on an iPhone, iPad or Mac, it sets up the account in Mail. Without --with-password",
+            "the device asks for the password when the profile is installed."})
+    void profile(@Parameters(paramLabel = "ADDRESS") String text,
+                 @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE (default: standard output).") Path output,
+                 @Option(names = "--with-password", description = "Put the password in the profile (prompted, or read with --password-stdin);"
+                         + " it is checked first, and the file is then as secret as the password (written owner-only).") boolean withPassword,
+                 @Option(names = "--password-stdin", description = PASSWORD_STDIN_HELP) boolean passwordStdin) {
+        MailAddress address = Inputs.address(text, "address");
+        User user = requireUser(address);
+        Optional<String> password = Optional.empty();
+        if (withPassword) {
+            char[] typed = Passwords.read(passwordStdin, context().stdin(), context().terminal(), user.address());
+            try {
+                if (store().users().authenticate(address, typed).isEmpty()) {
+                    throw CliException.usage("that is not the password of " + user.address() + "; the profile would not log in");
+                }
+                password = Optional.of(new String(typed));
+            } finally {
+                Arrays.fill(typed, '\0');
+            }
+        }
+        ClientSettings settings = ClientSettings.from(context().config());
+        if (settings.preferredIncoming().isEmpty() || settings.preferredOutgoing().isEmpty()) {
+            throw CliException.usage("the configuration has no POP3 or no submission listener for the profile to name");
+        }
+        String profile = AppleMailProfile.render(MailAddress.parse(user.address()), Optional.ofNullable(user.displayName()).orElse(""), settings, password);
+        if (output == null) {
+            out().print(profile);
+            return;
+        }
+        try {
+            Files.deleteIfExists(output);
+            Files.createFile(output, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(output, profile);
+        } catch (IOException e) {
+            throw CliException.usage("cannot write " + output + ": " + e.getMessage());
+        }
+        out().println("wrote the profile of " + user.address() + " to " + output + (withPassword ? " (it holds the password)" : ""));
     }
 
     @Command(name = "disable", description = "Stop a user from logging in. Mail to it is still accepted and kept.")

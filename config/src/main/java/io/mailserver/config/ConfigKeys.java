@@ -34,6 +34,11 @@ public final class ConfigKeys {
     public static final String POP3_PLAINTEXT_AUTH = "pop3.plaintext-auth";
     public static final String POP3S_LISTEN = "pop3s.listen";
 
+    public static final String HTTP_LISTEN = "http.listen";
+    public static final String HTTPS_LISTEN = "https.listen";
+    public static final String MTA_STS_MODE = "mta-sts.mode";
+    public static final String MTA_STS_MAX_AGE = "mta-sts.max-age";
+
     public static final String TLS_CERT_CHAIN = "tls.cert-chain";
     public static final String TLS_PRIVATE_KEY = "tls.private-key";
     /** Deprecated: {@code true} means {@code always} for each listener whose own {@code *.plaintext-auth} is not set. */
@@ -116,6 +121,10 @@ public final class ConfigKeys {
         key(POP3_LISTEN, "0.0.0.0:2110", LISTEN_OR_EMPTY, "POP3 listener (STLS); production: 0.0.0.0:110.");
         choice(POP3_PLAINTEXT_AUTH, "never", PLAINTEXT_AUTH_CHOICES, "Who may log in (USER/PASS, AUTH) on the POP3 listener before STLS: nobody (never), clients on this host (loopback), anyone (always).");
         key(POP3S_LISTEN, "0.0.0.0:2995", LISTEN_OR_EMPTY, "POP3 over implicit TLS; production: 0.0.0.0:995.");
+        key(HTTP_LISTEN, "127.0.0.1:8080", LISTEN_OR_EMPTY, "Plain HTTP for client autoconfiguration and health checks, for loopback or behind a proxy; production: 0.0.0.0:80 (Thunderbird also asks autoconfig.DOMAIN over HTTP). Empty turns it off.");
+        key(HTTPS_LISTEN, "0.0.0.0:8443", LISTEN_OR_EMPTY, "HTTPS (the certificate of the mail listeners) for autoconfig, Autodiscover and the MTA-STS policy; production: 0.0.0.0:443. Empty turns it off.");
+        choice(MTA_STS_MODE, "testing", List.of("none", "testing", "enforce"), "Mode of the MTA-STS policy served at https://mta-sts.DOMAIN/.well-known/mta-sts.txt (RFC 8461): start with testing, enforce once TLS reports are clean.");
+        key(MTA_STS_MAX_AGE, "7d", DURATION, "How long senders may cache the MTA-STS policy (max_age).");
 
         key(TLS_CERT_CHAIN, "", PATH, "PEM certificate chain (e.g. certbot's fullchain.pem); empty: a self-signed one in the data directory.");
         key(TLS_PRIVATE_KEY, "", PATH, "PEM private key (e.g. certbot's privkey.pem).");

@@ -288,6 +288,23 @@ public final class ServerConfig {
         return listen(ConfigKeys.POP3S_LISTEN);
     }
 
+    public Optional<HostPort> httpListen() {
+        return listen(ConfigKeys.HTTP_LISTEN);
+    }
+
+    public Optional<HostPort> httpsListen() {
+        return listen(ConfigKeys.HTTPS_LISTEN);
+    }
+
+    /** {@code none}, {@code testing} or {@code enforce}. */
+    public String mtaStsMode() {
+        return get(ConfigKeys.MTA_STS_MODE);
+    }
+
+    public Duration mtaStsMaxAge() {
+        return Values.parseDuration(get(ConfigKeys.MTA_STS_MAX_AGE));
+    }
+
     // ---- TLS and auth
 
     public Optional<Path> tlsCertChain() {

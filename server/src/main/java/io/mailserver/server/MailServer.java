@@ -5,6 +5,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
+import java.util.function.IntSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +22,8 @@ import io.mailserver.pop3.Pop3Service;
 import io.mailserver.store.MailStore;
 import io.mailserver.store.PasswordHasher;
 import io.mailserver.store.jdbc.JdbcMailStore;
+import io.mailserver.web.ClientSettings;
+import io.mailserver.web.WebService;
 
 /** One server process: the store, and around it every listener and the outbound queue. */
 public final class MailServer implements AutoCloseable {
@@ -33,6 +37,7 @@ public final class MailServer implements AutoCloseable {
     private ServerTls tls;
     private OutboundService outbound;
     private Pop3Service pop3;
+    private WebService web;
 
     private MailServer(ServerConfig config, MailStore store) {
         this.config = config;
@@ -69,6 +74,28 @@ public final class MailServer implements AutoCloseable {
         services.add(() -> smtp.shutdown(config.shutdownGrace()));
         pop3 = Pop3Service.start(config, store, tls, throttle);
         services.add(() -> pop3.shutdown(config.shutdownGrace()));
+        // autoconfiguration names the ports actually bound (they differ from the configuration's with port 0)
+        ClientSettings clients = ClientSettings.of(config.hostname(), bound(pop3::tlsPort), bound(pop3::port),
+                bound(smtp::smtpsPort), bound(smtp::submissionPort));
+        web = WebService.start(config, store, tls, clients, this::isRunning);
+        services.add(web::close);
+    }
+
+    private static OptionalInt bound(IntSupplier port) {
+        try {
+            return OptionalInt.of(port.getAsInt());
+        } catch (IllegalStateException off) {
+            return OptionalInt.empty();
+        }
+    }
+
+    private synchronized boolean isRunning() {
+        return !closed;
+    }
+
+    /** The HTTP(S) listener: autoconfiguration, MTA-STS, health. */
+    public WebService web() {
+        return web;
     }
 
     /** The outbound queue runner. */

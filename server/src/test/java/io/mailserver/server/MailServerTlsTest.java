@@ -126,7 +126,7 @@ class MailServerTlsTest {
                 Map.entry("server.hostname", "localhost"),
                 Map.entry("smtp.listen", "127.0.0.1:0"), Map.entry("submission.listen", "127.0.0.1:0"),
                 Map.entry("smtps.listen", "127.0.0.1:0"), Map.entry("pop3.listen", "127.0.0.1:0"),
-                Map.entry("pop3s.listen", "127.0.0.1:0"),
+                Map.entry("pop3s.listen", "127.0.0.1:0"), Map.entry("http.listen", "127.0.0.1:0"), Map.entry("https.listen", "127.0.0.1:0"),
                 Map.entry("tls.cert-chain", chain.toString()), Map.entry("tls.private-key", key.toString())));
         try (MailServer server = MailServer.start(config)) {
             server.store().domains().add("example.test");
@@ -174,6 +174,7 @@ class MailServerTlsTest {
             String before = fingerprint(chain);
             SSLContext any = trusting(chain);
             assertEquals(before, served(any, server.smtp().smtpsPort()));
+            assertEquals(before, served(any, server.web().httpsPort()));
             Path newKey = dir.resolve("new-privkey.pem");
             Path newChain = dir.resolve("new-fullchain.pem");
             openssl(newKey, newChain);
@@ -184,6 +185,7 @@ class MailServerTlsTest {
             SSLContext renewed = trusting(chain);
             assertEquals(after, served(renewed, server.smtp().smtpsPort()));
             assertEquals(after, served(renewed, server.pop3().tlsPort()));
+            assertEquals(after, served(renewed, server.web().httpsPort()), "HTTPS follows the renewed files too");
         }
     }
 }

@@ -55,6 +55,8 @@ class SmtpToPop3Test {
             keys.put("server.hostname", "mx.example.test");
             keys.put("smtp.listen", "127.0.0.1:0");
             keys.put("pop3.listen", "127.0.0.1:0");
+            keys.put("http.listen", "127.0.0.1:0");
+            keys.put("https.listen", "127.0.0.1:0");
             keys.put("smtp.check-sender-domain", "false");
             keys.put("tls.allow-plaintext-auth", "true"); // this test is about bytes, not TLS: log in over loopback in plaintext
             ServerConfig config = ServerConfig.fromMap(keys);

@@ -80,6 +80,8 @@ final class ChildServer implements AutoCloseable {
         all.put("submission.listen", "");
         all.put("smtps.listen", "");
         all.put("pop3s.listen", "");
+        all.put("http.listen", "127.0.0.1:0");
+        all.put("https.listen", "");
         all.put("smtp.check-sender-domain", "false");
         all.put("tls.allow-plaintext-auth", "true");
         all.putAll(settings);

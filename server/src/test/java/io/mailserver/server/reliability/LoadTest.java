@@ -53,7 +53,7 @@ class LoadTest {
             TestMail.createUsers(dataDir, Map.of(), users);
             ServerConfig config = ServerConfig.fromMap(Map.of("server.data-dir", dataDir.toString(), "server.hostname", "mx.example.test",
                     "smtp.listen", "127.0.0.1:0", "pop3.listen", "127.0.0.1:0", "smtp.check-sender-domain", "false",
-                    "tls.allow-plaintext-auth", "true"));
+                    "tls.allow-plaintext-auth", "true", "http.listen", "127.0.0.1:0", "https.listen", "127.0.0.1:0"));
             try (MailServer server = MailServer.start(config)) {
                 int smtpPort = server.smtp().port();
                 int pop3Port = server.pop3().port();

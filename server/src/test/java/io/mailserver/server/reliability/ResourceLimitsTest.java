@@ -43,7 +43,7 @@ class ResourceLimitsTest {
         TestMail.createUsers(dataDir, Map.of(), "alice");
         Map<String, String> keys = new HashMap<>(Map.of("server.data-dir", dataDir.toString(), "server.hostname", "mx.example.test",
                 "smtp.listen", "127.0.0.1:0", "pop3.listen", "127.0.0.1:0", "smtp.check-sender-domain", "false",
-                "tls.allow-plaintext-auth", "true"));
+                "tls.allow-plaintext-auth", "true", "http.listen", "127.0.0.1:0", "https.listen", "127.0.0.1:0"));
         keys.putAll(settings);
         server = MailServer.start(ServerConfig.fromMap(keys));
     }

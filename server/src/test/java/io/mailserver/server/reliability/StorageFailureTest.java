@@ -43,7 +43,7 @@ class StorageFailureTest {
             TestMail.createUsers(dataDir, db, "alice");
             Map<String, String> keys = new HashMap<>(db);
             keys.putAll(Map.of("server.data-dir", dataDir.toString(), "server.hostname", "mx.example.test", "smtp.listen", "127.0.0.1:0",
-                    "pop3.listen", "127.0.0.1:0", "smtp.check-sender-domain", "false", "tls.allow-plaintext-auth", "true"));
+                    "pop3.listen", "127.0.0.1:0", "smtp.check-sender-domain", "false", "tls.allow-plaintext-auth", "true", "http.listen", "127.0.0.1:0", "https.listen", "127.0.0.1:0"));
             try (MailServer server = MailServer.start(ServerConfig.fromMap(keys));
                  Wire w = Wire.connect(server.smtp().port())) {
                 w.smtpReply();
