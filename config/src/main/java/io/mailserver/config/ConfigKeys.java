@@ -33,6 +33,12 @@ public final class ConfigKeys {
     public static final String POP3_LISTEN = "pop3.listen";
     public static final String POP3_PLAINTEXT_AUTH = "pop3.plaintext-auth";
     public static final String POP3S_LISTEN = "pop3s.listen";
+    /** Per listener: the load balancers that put a PROXY protocol header in front of each connection. */
+    public static final String SMTP_PROXY_FROM = "smtp.proxy-from";
+    public static final String SUBMISSION_PROXY_FROM = "submission.proxy-from";
+    public static final String SMTPS_PROXY_FROM = "smtps.proxy-from";
+    public static final String POP3_PROXY_FROM = "pop3.proxy-from";
+    public static final String POP3S_PROXY_FROM = "pop3s.proxy-from";
 
     public static final String HTTP_LISTEN = "http.listen";
     public static final String HTTPS_LISTEN = "https.listen";
@@ -121,6 +127,11 @@ public final class ConfigKeys {
         key(POP3_LISTEN, "0.0.0.0:2110", LISTEN_OR_EMPTY, "POP3 listener (STLS); production: 0.0.0.0:110.");
         choice(POP3_PLAINTEXT_AUTH, "never", PLAINTEXT_AUTH_CHOICES, "Who may log in (USER/PASS, AUTH) on the POP3 listener before STLS: nobody (never), clients on this host (loopback), anyone (always).");
         key(POP3S_LISTEN, "0.0.0.0:2995", LISTEN_OR_EMPTY, "POP3 over implicit TLS; production: 0.0.0.0:995.");
+        key(SMTP_PROXY_FROM, "", CIDR_LIST, "Load balancers (HAProxy, ...) in front of the SMTP (MX) listener that send the PROXY protocol header (v1 or v2): a connection from these addresses must start with one, and the address in it is the client's for relay control, limits, logins and Received; a header from anywhere else is refused. Empty: off.");
+        key(SUBMISSION_PROXY_FROM, "", CIDR_LIST, "Load balancers (HAProxy, ...) in front of the submission listener that send the PROXY protocol header (v1 or v2): a connection from these addresses must start with one, and the address in it is the client's for relay control, limits, logins and Received; a header from anywhere else is refused. Empty: off.");
+        key(SMTPS_PROXY_FROM, "", CIDR_LIST, "Load balancers (HAProxy, ...) in front of the SMTPS listener that send the PROXY protocol header (v1 or v2): a connection from these addresses must start with one, and the address in it is the client's for relay control, limits, logins and Received; a header from anywhere else is refused. Empty: off.");
+        key(POP3_PROXY_FROM, "", CIDR_LIST, "Load balancers (HAProxy, ...) in front of the POP3 listener that send the PROXY protocol header (v1 or v2): a connection from these addresses must start with one, and the address in it is the client's for relay control, limits, logins and Received; a header from anywhere else is refused. Empty: off.");
+        key(POP3S_PROXY_FROM, "", CIDR_LIST, "Load balancers (HAProxy, ...) in front of the POP3S listener that send the PROXY protocol header (v1 or v2): a connection from these addresses must start with one, and the address in it is the client's for relay control, limits, logins and Received; a header from anywhere else is refused. Empty: off.");
         key(HTTP_LISTEN, "127.0.0.1:8080", LISTEN_OR_EMPTY, "Plain HTTP for client autoconfiguration and health checks, for loopback or behind a proxy; production: 0.0.0.0:80 (Thunderbird also asks autoconfig.DOMAIN over HTTP). Empty turns it off.");
         key(HTTPS_LISTEN, "0.0.0.0:8443", LISTEN_OR_EMPTY, "HTTPS (the certificate of the mail listeners) for autoconfig, Autodiscover and the MTA-STS policy; production: 0.0.0.0:443. Empty turns it off.");
         choice(MTA_STS_MODE, "testing", List.of("none", "testing", "enforce"), "Mode of the MTA-STS policy served at https://mta-sts.DOMAIN/.well-known/mta-sts.txt (RFC 8461): start with testing, enforce once TLS reports are clean.");

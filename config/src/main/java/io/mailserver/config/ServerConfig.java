@@ -341,6 +341,18 @@ public final class ServerConfig {
         return PlaintextAuth.parse(get(key));
     }
 
+    /**
+     * The PROXY protocol sources of the listener named {@code listener} ({@code smtp}, {@code submission},
+     * {@code smtps}, {@code pop3}, {@code pop3s}: its {@code .proxy-from} key); empty when it takes none.
+     */
+    public List<Cidr> proxyFrom(String listener) {
+        String key = listener + ".proxy-from";
+        if (!ConfigKeys.all().containsKey(key)) {
+            return List.of();
+        }
+        return Values.splitList(get(key)).stream().map(Cidr::parse).toList();
+    }
+
     public List<Cidr> trustedNetworks() {
         return Values.splitList(get(ConfigKeys.TRUSTED_NETWORKS)).stream().map(Cidr::parse).toList();
     }

@@ -121,7 +121,8 @@ public final class SmtpService implements AutoCloseable {
         String host = context.settings().hostname();
         Listener.Options options = new Listener.Options(name, address, config.maxConnections(), config.maxConnectionsPerIp(),
                 config::isTrusted, perAddress -> Replies.tooManyConnections(host, perAddress).toWire(),
-                config.smtpTimeout(), Math.max(MIN_FRAGMENT, config.commandLineLimit()), HANDLER_THREADS, implicitTls);
+                config.smtpTimeout(), Math.max(MIN_FRAGMENT, config.commandLineLimit()), HANDLER_THREADS, implicitTls,
+                Listener.proxySources(config.proxyFrom(name)));
         Listener listener = Listener.start(options, handler, SmtpIoHandler.ioThreadFilters());
         listeners.add(listener);
         return listener;

@@ -1,7 +1,6 @@
 package io.mailserver.net;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -114,9 +113,6 @@ public final class ConnectionLimitFilter extends IoFilterAdapter {
     }
 
     static InetAddress remote(IoSession session) {
-        if (session.getRemoteAddress() instanceof InetSocketAddress isa) {
-            return isa.getAddress();
-        }
-        return InetAddress.getLoopbackAddress();
+        return ClientAddress.addressOf(session);
     }
 }

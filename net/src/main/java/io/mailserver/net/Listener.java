@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -21,7 +22,10 @@ import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.mailserver.config.Cidr;
 import io.mailserver.config.HostPort;
+import io.mailserver.net.proxy.ProxyProtocolFilter;
+import io.mailserver.net.proxy.ProxyProtocolFilter;
 import io.mailserver.net.tls.StartTlsGuard;
 
 /**
@@ -39,10 +43,29 @@ import io.mailserver.net.tls.StartTlsGuard;
 public final class Listener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Listener.class);
 
-    /** How to set up one listener. {@code implicitTls} is null for plain listeners. */
+    /**
+     * How to set up one listener. {@code implicitTls} is null for plain listeners; {@code proxySources} says which
+     * peers put a PROXY protocol header first (null: none, the listener takes no header from anyone).
+     */
     public record Options(String name, HostPort address, int maxConnections, int maxConnectionsPerAddress,
                           Predicate<InetAddress> exemptFromPerAddressLimit, ConnectionLimitFilter.Refusal refusal,
-                          Duration idleTimeout, int lineFragmentSize, int handlerThreads, IoFilter implicitTls) {
+                          Duration idleTimeout, int lineFragmentSize, int handlerThreads, IoFilter implicitTls,
+                          Predicate<InetAddress> proxySources) {
+
+        /** A listener without a load balancer in front. */
+        public Options(String name, HostPort address, int maxConnections, int maxConnectionsPerAddress,
+                       Predicate<InetAddress> exemptFromPerAddressLimit, ConnectionLimitFilter.Refusal refusal,
+                       Duration idleTimeout, int lineFragmentSize, int handlerThreads, IoFilter implicitTls) {
+            this(name, address, maxConnections, maxConnectionsPerAddress, exemptFromPerAddressLimit, refusal, idleTimeout,
+                    lineFragmentSize, handlerThreads, implicitTls, null);
+        }
+    }
+
+    public static final String PROXY_FILTER = "proxy-protocol";
+
+    /** A listener's configured PROXY protocol sources as {@link Options#proxySources()}: null when there are none. */
+    public static Predicate<InetAddress> proxySources(List<Cidr> from) {
+        return from.isEmpty() ? null : address -> from.stream().anyMatch(c -> c.contains(address));
     }
 
     public static final String TLS_FILTER = io.mailserver.net.tls.StartTls.FILTER_NAME;
@@ -108,6 +131,10 @@ public final class Listener implements AutoCloseable {
                     return t;
                 }, throttle);
         DefaultIoFilterChainBuilder chain = acceptor.getFilterChain();
+        if (o.proxySources() != null) {
+            // first of all: the header comes before anything else on the wire, a TLS ClientHello included
+            chain.addLast(PROXY_FILTER, new ProxyProtocolFilter(o.name(), o.proxySources()));
+        }
         if (o.implicitTls() != null) {
             chain.addLast(TLS_FILTER, o.implicitTls());
         }

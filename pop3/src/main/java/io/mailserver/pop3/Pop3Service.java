@@ -118,7 +118,7 @@ public final class Pop3Service implements AutoCloseable {
                 config::isTrusted,
                 perAddress -> perAddress ? "-ERR [SYS/TEMP] Too many connections from your address\r\n"
                         : "-ERR [SYS/TEMP] Too many connections; try again later\r\n",
-                ctx.settings().idleTimeout(), Pop3Settings.MAX_AUTH_LINE, HANDLER_THREADS, implicitTls);
+                ctx.settings().idleTimeout(), Pop3Settings.MAX_AUTH_LINE, HANDLER_THREADS, implicitTls, Listener.proxySources(config.proxyFrom(name)));
         Listener listener = Listener.start(options, handler);
         listeners.add(listener);
         return listener;

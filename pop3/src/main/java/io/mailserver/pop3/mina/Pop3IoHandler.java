@@ -2,7 +2,6 @@ package io.mailserver.pop3.mina;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,6 +15,7 @@ import org.apache.mina.core.session.IoSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.mailserver.net.ClientAddress;
 import io.mailserver.net.Line;
 import io.mailserver.net.tls.StartTls;
 import io.mailserver.net.tls.TlsFailureLog;
@@ -63,7 +63,7 @@ public final class Pop3IoHandler extends IoHandlerAdapter {
         String id = "P" + Long.toString(SEQUENCE.incrementAndGet(), 36);
         io.setAttribute(Mdc.ATTRIBUTE, id);
         Mdc.run(io, () -> {
-            InetAddress remote = io.getRemoteAddress() instanceof InetSocketAddress isa ? isa.getAddress() : InetAddress.getLoopbackAddress();
+            InetAddress remote = ClientAddress.addressOf(io); // the PROXY header's client behind a load balancer
             log.debug("pop3 connection from {}", remote.getHostAddress());
             Pop3Connection c = new Pop3Connection(io, new Pop3Session(ctx, remote), worker, timer, startTls);
             // READER_IDLE (set by the listener) catches a silent client, WRITER_IDLE one that trickles bytes
@@ -115,7 +115,7 @@ public final class Pop3IoHandler extends IoHandlerAdapter {
         boolean tls = TlsFailureLog.isTlsFailure(cause);
         Mdc.run(io, () -> {
             if (tls) {
-                TlsFailureLog.log(log, io, "pop3", io.getRemoteAddress(), cause);
+                TlsFailureLog.log(log, io, "pop3", ClientAddress.of(io), cause);
             } else if (cause instanceof IOException) {
                 // reset by peer and the like: the client's business, not an operator's
                 log.debug("pop3 connection error: {}", cause.toString());

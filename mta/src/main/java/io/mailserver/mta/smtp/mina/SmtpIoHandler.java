@@ -2,7 +2,6 @@ package io.mailserver.mta.smtp.mina;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -28,6 +27,7 @@ import io.mailserver.mta.smtp.Replies;
 import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.mta.smtp.SmtpProtocol;
 import io.mailserver.mta.smtp.SmtpSession;
+import io.mailserver.net.ClientAddress;
 import io.mailserver.net.Line;
 import io.mailserver.net.Listener;
 import io.mailserver.net.ReadThrottle;
@@ -128,7 +128,7 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
 
     @Override
     public void sessionOpened(IoSession io) {
-        InetAddress remote = io.getRemoteAddress() instanceof InetSocketAddress isa ? isa.getAddress() : InetAddress.getLoopbackAddress();
+        InetAddress remote = ClientAddress.addressOf(io); // the PROXY header's client behind a load balancer
         String id = newSessionId();
         MDC.put(MDC_SESSION, id);
         try {
@@ -340,7 +340,7 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
         }
         try {
             if (TlsFailureLog.isTlsFailure(cause)) {
-                TlsFailureLog.log(log, io, "smtp", protocol == null ? io.getRemoteAddress() : protocol.session().clientForLog(), cause);
+                TlsFailureLog.log(log, io, "smtp", protocol == null ? ClientAddress.of(io) : protocol.session().clientForLog(), cause);
                 io.closeOnFlush(); // lets the TLS alert out
                 return;
             }
