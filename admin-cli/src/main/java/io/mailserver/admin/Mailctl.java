@@ -33,6 +33,7 @@ import java.util.Map;
                 UserCommand.class,
                 AliasCommand.class,
                 QueueCommand.class,
+                StatusCommand.class,
         })
 public final class Mailctl implements Runnable {
     @Spec
