@@ -11,6 +11,8 @@ import org.slf4j.LoggerFactory;
 
 import io.mailserver.config.ServerConfig;
 import io.mailserver.mta.SmtpService;
+import io.mailserver.mta.auth.DkimVerification;
+import io.mailserver.mta.auth.MailAuthentication;
 import io.mailserver.mta.outbound.OutboundService;
 import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.mta.smtp.SmtpSettings;
@@ -65,6 +67,8 @@ public final class MailServer implements AutoCloseable {
         services.add(() -> outbound.stop(config.shutdownGrace()));
         SmtpContext context = new SmtpContext(SmtpSettings.from(config), store, Clock.systemDefaultZone());
         outbound.attachTo(context);
+        // SPF, DMARC, Authentication-Results, blocklists and reverse DNS; DKIM verification plugs in as DkimVerification
+        MailAuthentication.from(config, DkimVerification.NONE).install(context);
         smtp = SmtpService.start(config, context, tls, throttle);
         services.add(() -> smtp.shutdown(config.shutdownGrace()));
         pop3 = Pop3Service.start(config, store, tls, throttle);

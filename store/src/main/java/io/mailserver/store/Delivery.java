@@ -10,6 +10,13 @@ public interface Delivery extends AutoCloseable {
     /** Where the message bytes go (after any headers the caller prepends). Write, then call {@link #commit()}. */
     OutputStream content();
 
+    /**
+     * Header lines to store in front of everything written to {@link #content()}, for a header whose value
+     * is known only at the end of the data (e.g. Authentication-Results). Call before {@link #commit()};
+     * a second call replaces the first. The bytes must end in CRLF.
+     */
+    void prepend(byte[] headerLines);
+
     /** A copy into this local user's mailbox. */
     void addLocalRecipient(long userId);
 

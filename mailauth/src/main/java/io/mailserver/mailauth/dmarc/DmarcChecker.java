@@ -81,7 +81,7 @@ public final class DmarcChecker {
             }
         }
         if (spfAligned || alignedDkim != null) {
-            String how = spfAligned ? "SPF aligned (" + spf.domain() + ")" : "DKIM aligned (d=" + alignedDkim.domain() + ")";
+            String how = spfAligned ? "SPF aligned: " + spf.domain() : "DKIM aligned: d=" + alignedDkim.domain();
             return new DmarcVerdict("pass", from, policy, Action.DELIVER, how);
         }
         boolean hiddenPass = spf != null && spf.result() == SpfResult.TEMPERROR && OrganizationalDomain.aligned(spf.domain(), from, rec.strictSpf());

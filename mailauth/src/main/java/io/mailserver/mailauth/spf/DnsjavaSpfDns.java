@@ -33,8 +33,6 @@ import org.xbill.DNS.Type;
  * the timeout: call it off the I/O threads (docs/design.md, contract 5).
  */
 public final class DnsjavaSpfDns implements SpfDns {
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
-
     private final Resolver resolver;
     private final Cache cache = new Cache(DClass.IN);
 
@@ -49,9 +47,9 @@ public final class DnsjavaSpfDns implements SpfDns {
         return new DnsjavaSpfDns(r);
     }
 
-    public static DnsjavaSpfDns system() {
+    public static DnsjavaSpfDns system(Duration timeout) {
         ExtendedResolver r = new ExtendedResolver();
-        r.setTimeout(DEFAULT_TIMEOUT);
+        r.setTimeout(timeout);
         return new DnsjavaSpfDns(r);
     }
 

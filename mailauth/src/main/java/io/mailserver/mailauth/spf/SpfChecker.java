@@ -23,6 +23,8 @@ public final class SpfChecker {
     static final int MAX_DNS_TERMS = 10;
     static final int MAX_VOID_LOOKUPS = 2;
     static final int MAX_NAMES = 10;
+    /** RFC 7208 4.6.4: an overall limit on the check's DNS time, "at least 20 seconds". */
+    static final java.time.Duration TIME_LIMIT = java.time.Duration.ofSeconds(20);
 
     private final SpfDns dns;
     private final String receiver;
@@ -371,6 +373,7 @@ public final class SpfChecker {
         final String localPart;
         final String senderDomain;
         final String helo;
+        final long deadline = System.nanoTime() + TIME_LIMIT.toNanos();
         int dnsTerms;
         int voidLookups;
         String reason = "";
@@ -537,6 +540,7 @@ public final class SpfChecker {
 
         /** The A or AAAA records (by the client's family) of a name; a void answer counts when {@code counted}. */
         private List<InetAddress> addresses(String name, boolean counted) throws SpfException {
+            checkTime();
             SpfDns.Answer<InetAddress> answer = ip instanceof Inet4Address ? dns.a(name) : dns.aaaa(name);
             if (answer.isTemporaryFailure()) {
                 throw temperror("DNS error: " + answer.detail());
@@ -574,7 +578,15 @@ public final class SpfChecker {
             return out;
         }
 
+        /** Before each DNS query: the whole check may take at most {@link #TIME_LIMIT}. */
+        private void checkTime() throws SpfException {
+            if (System.nanoTime() - deadline > 0) {
+                throw temperror("SPF evaluation took longer than " + TIME_LIMIT.toSeconds() + " s of DNS time");
+            }
+        }
+
         private void countDnsTerm() throws SpfException {
+            checkTime();
             if (++dnsTerms > MAX_DNS_TERMS) {
                 throw permerror("more than " + MAX_DNS_TERMS + " DNS-querying terms (RFC 7208 4.6.4)");
             }

@@ -41,6 +41,7 @@ public final class SmtpContext {
     private final List<Runnable> remoteQueuedListeners = new CopyOnWriteArrayList<>();
     private final RecipientResolver resolver;
     private final VerifyCommands verify;
+    private volatile InboundChecks inboundChecks = InboundChecks.NONE;
     private volatile boolean shuttingDown;
     private volatile ReplyListener replyListener;
 
@@ -93,6 +94,15 @@ public final class SmtpContext {
 
     List<SenderCheck> senderChecks() {
         return senderChecks;
+    }
+
+    /** Sets the connect and end-of-data checks (SPF, DMARC, blocklists, reverse DNS); see {@link InboundChecks}. */
+    public void inboundChecks(InboundChecks checks) {
+        inboundChecks = checks;
+    }
+
+    InboundChecks inboundChecks() {
+        return inboundChecks;
     }
 
     public void addEhloKeywords(EhloKeywords keywords) {

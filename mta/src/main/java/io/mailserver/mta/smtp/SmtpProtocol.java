@@ -41,7 +41,8 @@ public final class SmtpProtocol {
     private boolean closed;
     private boolean improperPipeliningLogged;
 
-    private record Incoming(Delivery delivery, MessageReceiver receiver, String queueId) {
+    /** {@code check} is null when no inbound check applies to the message. */
+    private record Incoming(Delivery delivery, MessageReceiver receiver, String queueId, InboundChecks.MessageCheck check) {
     }
 
     /**
@@ -121,6 +122,20 @@ public final class SmtpProtocol {
     }
 
     // ---- events from the adapter
+
+    /**
+     * The connect checks (blocklists, reverse DNS), before the greeting; on a handler thread, as they may
+     * wait for DNS. @return the refusal to send instead of the greeting (the connection then closes), or null
+     */
+    public SmtpReply connectRefusal() {
+        SmtpReply refusal = context.inboundChecks().connect(session).refusal();
+        if (refusal != null) {
+            log.info("reject CONNECT from {}: {}", session.remoteLiteral(), refusal.summary());
+            session.countCommand("connect", false);
+            closed = true;
+        }
+        return refusal;
+    }
 
     public SmtpReply greeting() {
         log.info("connect from {}{}", session.remoteLiteral(), session.isTrustedNetwork() ? " (trusted network)" : "");
@@ -349,9 +364,10 @@ public final class SmtpProtocol {
             ForwardPath only = rcpts.size() == 1 ? rcpts.get(0).path() : null;
             byte[] received = ReceivedHeader.render(session, settings.hostname(), queueId, only, ZonedDateTime.now(context.clock()));
             delivery.content().write(received);
-            MessageReceiver receiver = new MessageReceiver(delivery.content(), settings.maxMessageSize(), settings.rejectBareNewline(),
-                    settings.rejectLongDataLines(), settings.maxReceivedHeaders(), context.contentRules());
-            incoming = new Incoming(delivery, receiver, queueId);
+            InboundChecks.MessageCheck check = context.inboundChecks().message(session, transaction, delivery.content());
+            MessageReceiver receiver = new MessageReceiver(check == null ? delivery.content() : check.content(), settings.maxMessageSize(),
+                    settings.rejectBareNewline(), settings.rejectLongDataLines(), settings.maxReceivedHeaders(), context.contentRules());
+            incoming = new Incoming(delivery, receiver, queueId, check);
             return Outcome.reply(Replies.START_MAIL_INPUT);
         } catch (java.io.IOException | RuntimeException e) {
             delivery.close();
@@ -407,6 +423,12 @@ public final class SmtpProtocol {
                     Printable.forLog(finished.sender().toString()), receiver.size());
             return refusal;
         }
+        if (done.check() != null) {
+            SmtpReply checkRefusal = finishCheck(done, finished, delivery);
+            if (checkRefusal != null) {
+                return checkRefusal;
+            }
+        }
         for (long user : finished.localUserIds()) {
             delivery.addLocalRecipient(user);
         }
@@ -431,6 +453,27 @@ public final class SmtpProtocol {
                 finished.recipients().stream().map(r -> Printable.forLog(r.path().toString())).collect(Collectors.joining(",")),
                 receiver.size(), finished.localUserIds().size(), remote.size(), session.tlsActive() ? "yes" : "no");
         return Replies.queued(done.queueId());
+    }
+
+    /** The inbound checks' end-of-data decision; on acceptance their header goes on top of the message. */
+    private SmtpReply finishCheck(Incoming done, Transaction finished, Delivery delivery) {
+        InboundChecks.Verdict verdict;
+        try {
+            verdict = done.check().finish();
+        } catch (java.io.IOException e) {
+            log.warn("{}: cannot write message content, answered 451: {}", done.queueId(), e.getMessage());
+            return Replies.LOCAL_ERROR;
+        }
+        SmtpReply refusal = verdict.result().refusal();
+        if (refusal != null) {
+            log.info("{}: reject DATA from {}: {}; from={} size={}", done.queueId(), session.clientForLog(), refusal.summary(),
+                    Printable.forLog(finished.sender().toString()), done.receiver().size());
+            return refusal;
+        }
+        if (verdict.header() != null) {
+            delivery.prepend(verdict.header());
+        }
+        return null;
     }
 
     private void abortData() {

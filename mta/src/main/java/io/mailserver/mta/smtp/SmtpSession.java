@@ -18,6 +18,8 @@ public final class SmtpSession {
     private final boolean trustedNetwork;
     private final ListenerProfile profile;
     private String helo;
+    /** The forward-confirmed reverse DNS name, "unknown", or null when no lookup is made. */
+    private String clientName;
     private boolean esmtp;
     private boolean tlsActive;
     private TlsInfo tls;
@@ -55,6 +57,18 @@ public final class SmtpSession {
     /** The client as Postfix logs it: {@code helo[ip]}, or {@code unknown[ip]} before HELO (the name made safe for a log line). */
     public String clientForLog() {
         return (helo == null ? "unknown" : Printable.forLog(helo)) + "[" + remoteAddress.getHostAddress() + "]";
+    }
+
+    /**
+     * The client's forward-confirmed reverse DNS name for the Received header ({@code unknown} when there is
+     * none), or null when reverse lookups are off.
+     */
+    public String clientName() {
+        return clientName;
+    }
+
+    public void clientName(String name) {
+        this.clientName = name;
     }
 
     public boolean isTrustedNetwork() {

@@ -142,6 +142,7 @@ final class FakeStore implements MailStore {
         final String sender;
         final String queueId;
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        byte[] prefix = new byte[0];
         final Set<Long> local = new LinkedHashSet<>();
         final Set<String> remote = new LinkedHashSet<>();
         boolean closed;
@@ -155,6 +156,11 @@ final class FakeStore implements MailStore {
         @Override
         public OutputStream content() {
             return bytes;
+        }
+
+        @Override
+        public void prepend(byte[] headerLines) {
+            prefix = headerLines.clone();
         }
 
         @Override
@@ -177,7 +183,10 @@ final class FakeStore implements MailStore {
             }
             committed = true;
             long id = ids.incrementAndGet();
-            FakeStore.this.committed.add(new Committed(id, sender, queueId, bytes.toByteArray(), Set.copyOf(local), Set.copyOf(remote)));
+            ByteArrayOutputStream stored = new ByteArrayOutputStream();
+            stored.writeBytes(prefix);
+            stored.writeBytes(bytes.toByteArray());
+            FakeStore.this.committed.add(new Committed(id, sender, queueId, stored.toByteArray(), Set.copyOf(local), Set.copyOf(remote)));
             if (uncertainCommit) {
                 throw new UncertainCommitException("sync failed, withdrawal failed", new StoreException("disk gone"));
             }

@@ -4,10 +4,12 @@ import io.mailserver.store.Delivery;
 import io.mailserver.store.QueueEntry;
 import io.mailserver.store.StoreException;
 import io.mailserver.store.UncertainCommitException;
+import java.io.ByteArrayInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -35,6 +37,7 @@ final class JdbcDelivery implements Delivery {
     private final OutputStream content;
     private final Set<Long> localUsers = new LinkedHashSet<>();
     private final Set<String> remoteAddresses = new LinkedHashSet<>();
+    private byte[] prefix = new byte[0];
     private boolean done;
     private boolean flushedByCommit;
 
@@ -65,6 +68,11 @@ final class JdbcDelivery implements Delivery {
     @Override
     public OutputStream content() {
         return content;
+    }
+
+    @Override
+    public void prepend(byte[] headerLines) {
+        prefix = headerLines.clone();
     }
 
     @Override
@@ -129,7 +137,7 @@ final class JdbcDelivery implements Delivery {
 
     private long store(Connection c) throws SQLException {
         Instant now = Database.now();
-        long size = buffer.size();
+        long size = prefix.length + buffer.size();
         long messageId;
         try (PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO messages (queue_id, sender, size, received_at) VALUES (?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
@@ -194,7 +202,7 @@ final class JdbcDelivery implements Delivery {
 
     /** One row per 256 KiB, each inserted on its own so that the heap holds one chunk at a time. */
     private void storeChunks(Connection c, long messageId) throws SQLException {
-        try (InputStream in = buffer.openForReading();
+        try (InputStream in = new SequenceInputStream(new ByteArrayInputStream(prefix), buffer.openForReading());
              PreparedStatement ps = c.prepareStatement("INSERT INTO message_chunks (message_id, seq, data) VALUES (?, ?, ?)")) {
             int seq = 0;
             while (true) {

@@ -24,6 +24,7 @@ import org.slf4j.MDC;
 
 import io.mailserver.mta.smtp.ListenerProfile;
 import io.mailserver.mta.smtp.Outcome;
+import io.mailserver.mta.smtp.SmtpReply;
 import io.mailserver.mta.smtp.Replies;
 import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.mta.smtp.SmtpProtocol;
@@ -139,6 +140,11 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
             setIdle(io, commandTimeout);
             if (context.isShuttingDown()) {
                 send(io, protocol, Outcome.replyAndClose(Replies.shuttingDown(context.settings().hostname())));
+                return;
+            }
+            SmtpReply refused = protocol.connectRefusal(); // DNS: here on the handler thread, never on the timer
+            if (refused != null) {
+                send(io, protocol, Outcome.replyAndClose(refused));
                 return;
             }
             if (greetPause.isZero()) {
