@@ -28,7 +28,7 @@ import java.io.OutputStream;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.Random;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +55,8 @@ public final class MailAuthentication implements InboundChecks {
     /** RFC 7372 3.2: SPF validation failed / SPF validation error. */
     static final String SPF_FAIL_CODE = "5.7.23";
     static final String SPF_ERROR_CODE = "4.7.24";
+    /** The part of a reply line that DNS text may fill. */
+    private static final int MAX_DNS_TEXT = 300;
 
     private final String hostname;
     private final boolean checkMessages;
@@ -90,7 +92,7 @@ public final class MailAuthentication implements InboundChecks {
                 ? DnsjavaSpfDns.forServer(server.get().host(), server.get().port(), config.authDnsTimeout())
                 : DnsjavaSpfDns.system(config.authDnsTimeout());
         return new MailAuthentication(config.hostname(), dns, config.authChecks(), config.rejectSpfFail(), config.enforceDmarcReject(),
-                config.dnsblZones(), config.reverseDns(), dkim, Clock.systemUTC(), ThreadLocalRandom.current());
+                config.dnsblZones(), config.reverseDns(), dkim, Clock.systemUTC(), new Random());
     }
 
     /** Installs these checks into the SMTP core's sessions. */
@@ -109,7 +111,7 @@ public final class MailAuthentication implements InboundChecks {
         }
         return dnsbl.check(session.remoteAddress())
                 .map(l -> (PolicyResult) new PolicyResult.Disconnect(SmtpReply.of(554, "5.7.1", "Service unavailable; client "
-                        + session.remoteLiteral() + " blocked using " + l.zone() + "; " + Printable.forLog(l.text()))))
+                        + session.remoteLiteral() + " blocked using " + l.zone() + "; " + replyText(l.text()))))
                 .orElse(PolicyResult.ACCEPT);
     }
 
@@ -181,7 +183,7 @@ public final class MailAuthentication implements InboundChecks {
             // RFC 7489 10.1: an SPF fail is refused only after DMARC had its say, so DKIM can still save forwarded mail
             if (spfVerdict.result() == SpfResult.FAIL) {
                 String why = spfVerdict.explanation() != null ? spfVerdict.explanation() : "SPF of " + spfVerdict.domain() + " does not allow this client";
-                return PolicyResult.reject(SmtpReply.of(550, SPF_FAIL_CODE, "SPF check failed: " + Printable.forLog(why)));
+                return PolicyResult.reject(SmtpReply.of(550, SPF_FAIL_CODE, "SPF check failed: " + replyText(why)));
             }
             if (spfVerdict.result() == SpfResult.TEMPERROR) {
                 return PolicyResult.tempFail(SmtpReply.of(451, SPF_ERROR_CODE, "SPF check of " + spfVerdict.domain()
@@ -189,6 +191,15 @@ public final class MailAuthentication implements InboundChecks {
             }
         }
         return PolicyResult.ACCEPT;
+    }
+
+    /**
+     * Text from DNS (a list's TXT record, a domain's SPF explanation) made fit for a reply line: control
+     * characters escaped, so it cannot end the reply early, and cut so the line stays within RFC 5321's 512 octets.
+     */
+    static String replyText(String fromDns) {
+        String safe = Printable.forLog(fromDns);
+        return safe.length() <= MAX_DNS_TEXT ? safe : safe.substring(0, MAX_DNS_TEXT) + "...";
     }
 
     /** Writes everything to two streams: the DKIM verifier sees the message exactly as received. */
