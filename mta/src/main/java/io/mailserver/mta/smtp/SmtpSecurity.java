@@ -8,10 +8,10 @@ import io.mailserver.net.LoginThrottle;
 
 /**
  * Plugs STARTTLS (RFC 3207), AUTH (RFC 4954) and the submission sender rule (RFC 6409) into an
- * {@link SmtpContext}. EHLO offers STARTTLS only before TLS, and AUTH only once TLS is up, or before it where the
+ * {@link SmtpContext}. (The sender rule itself is a check: {@link io.mailserver.mta.smtp.check.SenderOwnershipCheck}.) EHLO offers STARTTLS only before TLS, and AUTH only once TLS is up, or before it where the
  * listener's {@code smtp.plaintext-auth} / {@code submission.plaintext-auth} allows the client
- * ({@link SmtpSettings#authAllowed}); where it is not offered, AUTH is refused with 530 whatever the client tries. Authenticated users may relay (see {@link RelayPolicy}) and send only as themselves
- * ({@link SenderOwnership}).
+ * ({@link SmtpSettings#authAllowed}); where it is not offered, AUTH is refused with 530 whatever the client tries. Authenticated users may relay (see
+ * {@link io.mailserver.mta.smtp.check.RelayCheck}).
  */
 public final class SmtpSecurity {
     /** Failed-login delays on one connection: the first, doubling up to the last. */
@@ -43,7 +43,6 @@ public final class SmtpSecurity {
             }
             return keywords;
         });
-        context.addSenderCheck(new SenderOwnership(context.store().directory()));
     }
 
     public static void install(SmtpContext context, boolean tlsAvailable, LoginThrottle throttle) {

@@ -141,6 +141,11 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
                 send(io, protocol, Outcome.replyAndClose(Replies.shuttingDown(context.settings().hostname())));
                 return;
             }
+            Outcome refused = protocol.onConnect(); // the CONNECT checks may block: here, not on the timer thread
+            if (refused != null) {
+                send(io, protocol, refused);
+                return;
+            }
             if (greetPause.isZero()) {
                 greet(io, protocol);
             } else {

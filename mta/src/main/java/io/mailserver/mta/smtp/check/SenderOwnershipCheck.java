@@ -1,5 +1,9 @@
-package io.mailserver.mta.smtp;
+package io.mailserver.mta.smtp.check;
 
+import io.mailserver.mta.smtp.MailParameters;
+import io.mailserver.mta.smtp.Replies;
+import io.mailserver.mta.smtp.ReversePath;
+import io.mailserver.mta.smtp.SmtpSession;
 import io.mailserver.store.Directory;
 import io.mailserver.store.MailAddress;
 import io.mailserver.store.Resolution;
@@ -11,31 +15,31 @@ import io.mailserver.store.StoreException;
  * {@code 553 5.7.1}. The null sender stays allowed (read receipts and other notifications use it). Sessions
  * without AUTH are not judged here: submission needs AUTH before MAIL, and MX mail is judged by recipient.
  */
-final class SenderOwnership implements SenderCheck {
+public final class SenderOwnershipCheck implements MailCheck {
     private final Directory directory;
 
-    SenderOwnership(Directory directory) {
+    public SenderOwnershipCheck(Directory directory) {
         this.directory = directory;
     }
 
     @Override
-    public PolicyResult check(SmtpSession session, ReversePath sender, MailParameters parameters) {
+    public CheckResult atMail(SmtpSession session, ReversePath sender, MailParameters parameters) {
         String user = session.authenticatedUser();
         if (user == null || sender.isNull()) {
-            return PolicyResult.ACCEPT;
+            return CheckResult.accept();
         }
         MailAddress from = sender.mailbox();
         if (from.key().equals(user)) {
-            return PolicyResult.ACCEPT;
+            return CheckResult.accept();
         }
         Resolution resolution;
         try {
             resolution = directory.resolve(from);
         } catch (StoreException e) {
-            return PolicyResult.tempFail(Replies.LOCAL_ERROR);
+            return CheckResult.tempFail(Replies.LOCAL_ERROR);
         }
         boolean deliversToUser = resolution.kind() == Resolution.Kind.ALIAS
                 && resolution.localUsers().stream().anyMatch(u -> u.address().equals(user));
-        return deliversToUser ? PolicyResult.ACCEPT : PolicyResult.reject(Replies.senderNotOwned(sender.toString(), user));
+        return deliversToUser ? CheckResult.accept() : CheckResult.reject(Replies.senderNotOwned(sender.toString(), user));
     }
 }
