@@ -13,7 +13,7 @@ import java.util.Optional;
 import io.mailserver.config.ServerConfig;
 import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.mta.smtp.SmtpSettings;
-import io.mailserver.net.LoginThrottle;
+import io.mailserver.session.LoginThrottle;
 import io.mailserver.net.tls.ServerTls;
 import io.mailserver.store.MailAddress;
 import io.mailserver.store.MailStore;

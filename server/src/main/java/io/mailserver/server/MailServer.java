@@ -16,7 +16,7 @@ import io.mailserver.mta.outbound.OutboundService;
 import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.mta.smtp.SmtpSettings;
 import io.mailserver.mta.smtp.check.InboundChecks;
-import io.mailserver.net.LoginThrottle;
+import io.mailserver.session.LoginThrottle;
 import io.mailserver.net.tls.ServerTls;
 import io.mailserver.pop3.Pop3Service;
 import io.mailserver.store.MailStore;

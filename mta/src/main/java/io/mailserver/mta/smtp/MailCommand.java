@@ -4,7 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.mta.smtp.check.CheckResult;
-import io.mailserver.net.Printable;
+import io.mailserver.session.Printable;
 
 /**
  * MAIL FROM (RFC 5321 4.1.1.2): the path and parameters, then the MAIL checks of {@link io.mailserver.mta.smtp.check.InboundChecks}

@@ -10,7 +10,7 @@ import java.util.List;
 import io.mailserver.mta.smtp.check.CheckResult;
 import io.mailserver.mta.smtp.check.HeaderField;
 import io.mailserver.mta.smtp.check.MessageScan;
-import io.mailserver.net.Line;
+import io.mailserver.session.Line;
 
 /**
  * Receives message content line by line after 354 and streams it to the store (docs/design.md, contract 4:

@@ -4,7 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.mta.smtp.check.CheckResult;
-import io.mailserver.net.Printable;
+import io.mailserver.session.Printable;
 
 /**
  * RCPT TO (RFC 5321 4.1.1.3): the recipient limit (RFC 5321 4.5.3.1.10: 452 4.5.3), the path, then the RCPT

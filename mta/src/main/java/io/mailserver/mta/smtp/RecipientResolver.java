@@ -8,7 +8,7 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.mailserver.net.Printable;
+import io.mailserver.session.Printable;
 import io.mailserver.store.Domain;
 import io.mailserver.store.MailAddress;
 import io.mailserver.store.MailStore;

@@ -10,9 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.mta.smtp.check.CheckResult;
-import io.mailserver.net.Line;
-import io.mailserver.net.Printable;
-import io.mailserver.net.tls.TlsInfo;
+import io.mailserver.session.Line;
+import io.mailserver.session.Printable;
+import io.mailserver.session.TlsInfo;
 import io.mailserver.store.Delivery;
 import io.mailserver.store.StoreException;
 import io.mailserver.store.UncertainCommitException;

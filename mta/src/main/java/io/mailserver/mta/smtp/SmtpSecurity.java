@@ -4,7 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.mailserver.net.LoginThrottle;
+import io.mailserver.session.Login;
+import io.mailserver.session.LoginThrottle;
 
 /**
  * Plugs STARTTLS (RFC 3207), AUTH (RFC 4954) and the submission sender rule (RFC 6409) into an
@@ -28,8 +29,8 @@ public final class SmtpSecurity {
      */
     public static void install(SmtpContext context, boolean tlsAvailable, LoginThrottle throttle, Duration firstDelay, Duration maxDelay) {
         SmtpSettings settings = context.settings();
-        Authenticator authenticator = new Authenticator(context.store().users(), throttle, settings.defaultDomain(), firstDelay, maxDelay);
-        context.register(Verb.AUTH, new AuthCommand(authenticator));
+        Login login = new Login(context.store().users(), throttle, settings.defaultDomain(), firstDelay, maxDelay);
+        context.register(Verb.AUTH, new AuthCommand(login));
         if (tlsAvailable) {
             context.register(Verb.STARTTLS, new StartTlsCommand());
         }

@@ -179,7 +179,7 @@ class InboundChecksTest {
         ByteArrayOutputStream stored = new ByteArrayOutputStream();
         MessageScan scan = check.open(session(false, null), new Transaction());
         MessageReceiver receiver = new MessageReceiver(stored, true, false, List.of(scan));
-        for (io.mailserver.net.Line line : Dialog.split((message + ".\r\n").getBytes(StandardCharsets.UTF_8), 8192)) {
+        for (io.mailserver.session.Line line : Dialog.split((message + ".\r\n").getBytes(StandardCharsets.UTF_8), 8192)) {
             if (receiver.accept(line)) {
                 return receiver.finish();
             }
@@ -237,7 +237,7 @@ class InboundChecksTest {
         SmtpSession s = session(false, null);
         MessageReceiver receiver = new MessageReceiver(stored, true, false,
                 List.of(new LoopCheck(0).open(s, null), new ContentPatternCheck(List.of(Pattern.compile("x"))).open(s, null)));
-        for (io.mailserver.net.Line line : Dialog.split("Received: x\r\nSubject: s\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8), 8192)) {
+        for (io.mailserver.session.Line line : Dialog.split("Received: x\r\nSubject: s\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8), 8192)) {
             assertFalse(receiver.accept(line));
         }
         assertEquals("554 5.4.6", answer(receiver.finish()));
@@ -260,7 +260,7 @@ class InboundChecksTest {
         };
         MessageReceiver receiver = new MessageReceiver(new ByteArrayOutputStream(), true, false,
                 List.of(first.open(null, null), second.open(null, null)));
-        assertTrue(receiver.accept(new io.mailserver.net.Line(".".getBytes(StandardCharsets.US_ASCII), io.mailserver.net.Line.Ending.CRLF, false)));
+        assertTrue(receiver.accept(new io.mailserver.session.Line(".".getBytes(StandardCharsets.US_ASCII), io.mailserver.session.Line.Ending.CRLF, false)));
         assertTrue(receiver.finish().accepted());
         assertEquals(List.of("X-First: 1", "X-Second: 2"), receiver.headersToAdd());
     }

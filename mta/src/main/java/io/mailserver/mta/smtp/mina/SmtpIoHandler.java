@@ -28,7 +28,7 @@ import io.mailserver.mta.smtp.Replies;
 import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.mta.smtp.SmtpProtocol;
 import io.mailserver.mta.smtp.SmtpSession;
-import io.mailserver.net.Line;
+import io.mailserver.session.Line;
 import io.mailserver.net.Listener;
 import io.mailserver.net.ReadThrottle;
 import io.mailserver.net.ReplyBacklog;

@@ -1,4 +1,4 @@
-package io.mailserver.net.tls;
+package io.mailserver.session;
 
 /**
  * What a TLS session negotiated, for logs and the Received header (RFC 3848 {@code with ESMTPS}); no MINA type,

@@ -1,4 +1,4 @@
-package io.mailserver.net;
+package io.mailserver.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.mailserver.net;
+package io.mailserver.session;
 
 import java.nio.charset.StandardCharsets;
 

@@ -1,4 +1,4 @@
-package io.mailserver.net;
+package io.mailserver.session;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package io.mailserver.net;
+package io.mailserver.session;
 
 /**
  * Client text made safe for one log line. Whatever a client sends (a user name, a HELO name, an address) may carry
