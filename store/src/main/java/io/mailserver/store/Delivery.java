@@ -11,9 +11,9 @@ public interface Delivery extends AutoCloseable {
     OutputStream content();
 
     /**
-     * Header lines to store in front of everything written to {@link #content()}, for a header whose value
-     * is known only at the end of the data (e.g. Authentication-Results). Call before {@link #commit()};
-     * a second call replaces the first. The bytes must end in CRLF.
+     * Header lines (each ending CRLF) to store in front of everything written to {@link #content()}; for
+     * fields known only once the content has streamed in (e.g. {@code Authentication-Results}). Call before
+     * {@link #commit()}; a second call puts its lines in front of the first's.
      */
     void prepend(byte[] headerLines);
 

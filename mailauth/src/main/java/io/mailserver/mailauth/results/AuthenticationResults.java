@@ -2,12 +2,12 @@ package io.mailserver.mailauth.results;
 
 import io.mailserver.mailauth.dmarc.DmarcVerdict;
 import io.mailserver.mailauth.spf.SpfVerdict;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
  * The one {@code Authentication-Results} header field (RFC 8601) this server puts at the top of a message
- * it accepts, one result per line:
+ * it accepts, one result per line (returned without the final CRLF), and the reading of the authserv-id of
+ * incoming ones:
  * <pre>
  * Authentication-Results: mx.example.test;
  *         spf=pass smtp.mailfrom=alice@example.org;
@@ -25,8 +25,9 @@ public final class AuthenticationResults {
      * @param authservId this server's host name (RFC 8601 2.5)
      * @param dkim one result per signature; empty means the message had none ({@code dkim=none})
      * @param dmarc the DMARC verdict, or null when DMARC was not evaluated
+     * @return the field, folded with CRLF TAB, without a final CRLF
      */
-    public static byte[] render(String authservId, SpfVerdict spf, List<DkimResult> dkim, DmarcVerdict dmarc) {
+    public static String render(String authservId, SpfVerdict spf, List<DkimResult> dkim, DmarcVerdict dmarc) {
         StringBuilder sb = new StringBuilder("Authentication-Results: ").append(authservId);
         if (spf != null) {
             sb.append(";\r\n\tspf=").append(spf.result().keyword()).append(comment(spf.reason()));
@@ -59,9 +60,64 @@ public final class AuthenticationResults {
                 sb.append(" header.from=").append(value(dmarc.fromDomain()));
             }
         }
-        sb.append("\r\n");
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
+        return sb.toString();
     }
+
+    /**
+     * The authserv-id at the start of an Authentication-Results value (RFC 8601 2.2: [CFWS] value, a token or
+     * quoted-string), or null while it is not complete yet (and, once the field is complete, if there is none).
+     */
+    public static String authservId(String v, boolean complete) {
+        int i = 0;
+        int n = v.length();
+        while (i < n) {
+            char c = v.charAt(i);
+            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+                i++;
+            } else if (c == '(') {
+                int depth = 0;
+                for (; i < n; i++) {
+                    char d = v.charAt(i);
+                    if (d == '\\') {
+                        i++;
+                    } else if (d == '(') {
+                        depth++;
+                    } else if (d == ')' && --depth == 0) {
+                        break;
+                    }
+                }
+                if (i >= n) {
+                    return null;
+                }
+                i++;
+            } else {
+                break;
+            }
+        }
+        if (i >= n) {
+            return null;
+        }
+        if (v.charAt(i) == '"') {
+            StringBuilder sb = new StringBuilder();
+            for (int j = i + 1; j < n; j++) {
+                char c = v.charAt(j);
+                if (c == '\\' && j + 1 < n) {
+                    sb.append(v.charAt(++j));
+                } else if (c == '"') {
+                    return sb.toString();
+                } else {
+                    sb.append(c);
+                }
+            }
+            return null;
+        }
+        int j = i;
+        while (j < n && " \t\r\n;(".indexOf(v.charAt(j)) < 0) {
+            j++;
+        }
+        return j < n || complete ? v.substring(i, j) : null;
+    }
+
 
     /** A comment (RFC 5322 3.2.2) made safe: no control characters, parentheses and backslashes escaped, bounded. */
     static String comment(String text) {

@@ -1,7 +1,10 @@
 package io.mailserver.mta.bench;
 
-import io.mailserver.mta.auth.DkimVerification;
-import io.mailserver.mta.auth.MailAuthentication;
+import io.mailserver.mta.smtp.SmtpContext;
+import io.mailserver.mta.smtp.SmtpSettings;
+import io.mailserver.mta.smtp.check.DkimVerification;
+import io.mailserver.mta.smtp.check.InboundChecks;
+import io.mailserver.mta.smtp.check.MailAuthChecks;
 import io.mailserver.testkit.dns.LoopbackDnsServer;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -69,10 +72,14 @@ public final class SmtpBench {
         try (JdbcMailStore store = JdbcMailStore.open(config)) {
             store.domains().add("example.test");
             store.users().add(MailAddress.parse("alice@example.test"), null, "pw".toCharArray());
-            SmtpService service = SmtpService.start(config, store);
+            SmtpService service;
             if (auth) {
-                MailAuthentication.from(config, DkimVerification.NONE).install(service.context());
+                SmtpSettings settings = SmtpSettings.from(config);
+                service = SmtpService.start(config, new SmtpContext(settings, store, java.time.Clock.systemDefaultZone(),
+                        InboundChecks.standard(settings, store, java.util.Optional.empty(), MailAuthChecks.from(config, DkimVerification.NONE))));
                 System.out.println("inbound checks on: SPF, DMARC, Authentication-Results, reverse DNS");
+            } else {
+                service = SmtpService.start(config, store);
             }
             try {
                 int port = service.port();

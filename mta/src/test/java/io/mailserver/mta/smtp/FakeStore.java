@@ -142,7 +142,6 @@ final class FakeStore implements MailStore {
         final String sender;
         final String queueId;
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        byte[] prefix = new byte[0];
         final Set<Long> local = new LinkedHashSet<>();
         final Set<String> remote = new LinkedHashSet<>();
         boolean closed;
@@ -160,7 +159,10 @@ final class FakeStore implements MailStore {
 
         @Override
         public void prepend(byte[] headerLines) {
-            prefix = headerLines.clone();
+            byte[] written = bytes.toByteArray();
+            bytes.reset();
+            bytes.writeBytes(headerLines);
+            bytes.writeBytes(written);
         }
 
         @Override
@@ -183,10 +185,7 @@ final class FakeStore implements MailStore {
             }
             committed = true;
             long id = ids.incrementAndGet();
-            ByteArrayOutputStream stored = new ByteArrayOutputStream();
-            stored.writeBytes(prefix);
-            stored.writeBytes(bytes.toByteArray());
-            FakeStore.this.committed.add(new Committed(id, sender, queueId, stored.toByteArray(), Set.copyOf(local), Set.copyOf(remote)));
+            FakeStore.this.committed.add(new Committed(id, sender, queueId, bytes.toByteArray(), Set.copyOf(local), Set.copyOf(remote)));
             if (uncertainCommit) {
                 throw new UncertainCommitException("sync failed, withdrawal failed", new StoreException("disk gone"));
             }

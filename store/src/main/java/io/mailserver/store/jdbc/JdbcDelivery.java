@@ -19,6 +19,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -72,7 +73,9 @@ final class JdbcDelivery implements Delivery {
 
     @Override
     public void prepend(byte[] headerLines) {
-        prefix = headerLines.clone();
+        byte[] joined = Arrays.copyOf(headerLines, headerLines.length + prefix.length);
+        System.arraycopy(prefix, 0, joined, headerLines.length, prefix.length);
+        prefix = joined;
     }
 
     @Override

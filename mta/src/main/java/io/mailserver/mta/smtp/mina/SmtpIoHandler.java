@@ -24,12 +24,11 @@ import org.slf4j.MDC;
 
 import io.mailserver.mta.smtp.ListenerProfile;
 import io.mailserver.mta.smtp.Outcome;
-import io.mailserver.mta.smtp.SmtpReply;
 import io.mailserver.mta.smtp.Replies;
 import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.mta.smtp.SmtpProtocol;
 import io.mailserver.mta.smtp.SmtpSession;
-import io.mailserver.net.Line;
+import io.mailserver.session.Line;
 import io.mailserver.net.Listener;
 import io.mailserver.net.ReadThrottle;
 import io.mailserver.net.ReplyBacklog;
@@ -142,9 +141,9 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
                 send(io, protocol, Outcome.replyAndClose(Replies.shuttingDown(context.settings().hostname())));
                 return;
             }
-            SmtpReply refused = protocol.connectRefusal(); // DNS: here on the handler thread, never on the timer
+            Outcome refused = protocol.onConnect(); // the CONNECT checks may block: here, not on the timer thread
             if (refused != null) {
-                send(io, protocol, Outcome.replyAndClose(refused));
+                send(io, protocol, refused);
                 return;
             }
             if (greetPause.isZero()) {
