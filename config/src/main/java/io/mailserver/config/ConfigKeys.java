@@ -63,6 +63,13 @@ public final class ConfigKeys {
     public static final String SMTP_GREET_PAUSE = "smtp.greet-pause";
     public static final String CONTENT_REJECT_PATTERN = "content.reject-pattern";
 
+    public static final String AUTH_CHECKS = "auth.checks";
+    public static final String AUTH_SPF_FAIL = "auth.spf-fail";
+    public static final String AUTH_DMARC_REJECT = "auth.dmarc-reject";
+    public static final String AUTH_DNSBL = "auth.dnsbl";
+    public static final String AUTH_REVERSE_DNS = "auth.reverse-dns";
+    public static final String AUTH_DNS_TIMEOUT = "auth.dns-timeout";
+
     public static final String POP3_TIMEOUT = "pop3.timeout";
     public static final String POP3_LOCK_TTL = "pop3.lock-ttl";
 
@@ -155,6 +162,18 @@ public final class ConfigKeys {
         ALL.put(CONTENT_REJECT_PATTERN, new ConfigKey(CONTENT_REJECT_PATTERN, "", REGEX, List.of(), true,
                 "A regular expression; a message with a header or body line matching it is refused (554 5.7.1). Repeat the key for more."));
 
+        key(AUTH_CHECKS, "true", BOOLEAN, "Check SPF and DMARC of mail on the MX listener and record the results (and the DKIM verifier's) in one"
+                + " Authentication-Results header; never for trusted networks or authenticated sessions.");
+        choice(AUTH_SPF_FAIL, "mark", List.of("mark", "reject"), "A sender whose SPF record says -all for the client (spf=fail): only mark it in"
+                + " Authentication-Results (DMARC decides; forwarded mail often fails SPF), or refuse the message (550 5.7.23) unless DMARC passes.");
+        choice(AUTH_DMARC_REJECT, "reject", List.of("reject", "mark"), "A message failing DMARC for a domain whose policy is p=reject: refuse it"
+                + " at the end of DATA (550 5.7.1), or deliver it marked. quarantine and none always deliver with the header.");
+        ALL.put(AUTH_DNSBL, new ConfigKey(AUTH_DNSBL, "", DOMAIN_OR_EMPTY, List.of(), true,
+                "A DNS blocklist zone, e.g. zen.spamhaus.org; a client listed there is refused at connect (554 5.7.1 with the list's text)."
+                        + " Repeat the key for more; none by default."));
+        key(AUTH_REVERSE_DNS, "true", BOOLEAN, "Look up the client's forward-confirmed reverse DNS name at connect and write it in the Received"
+                + " header, as Postfix does: from helo (name [ip]), or (unknown [ip]).");
+        key(AUTH_DNS_TIMEOUT, "5s", DURATION, "Time allowed for one DNS query of the inbound checks (SPF, DMARC, blocklists, reverse DNS).");
         key(POP3_TIMEOUT, "10m", DURATION, "POP3 autologout timer (RFC 1939: at least 10 minutes).");
         key(POP3_LOCK_TTL, "2m", DURATION, "How long a maildrop lock outlives a node that died holding it (live sessions refresh it every sixth of this).");
 

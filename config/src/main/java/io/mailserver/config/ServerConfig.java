@@ -412,6 +412,34 @@ public final class ServerConfig {
         return values.get(ConfigKeys.CONTENT_REJECT_PATTERN).stream().map(Pattern::compile).toList();
     }
 
+    // ---- inbound mail authentication
+
+    public boolean authChecks() {
+        return Boolean.parseBoolean(get(ConfigKeys.AUTH_CHECKS));
+    }
+
+    /** True: an SPF fail refuses the message (unless DMARC passes); false: it is only recorded. */
+    public boolean rejectSpfFail() {
+        return get(ConfigKeys.AUTH_SPF_FAIL).equalsIgnoreCase("reject");
+    }
+
+    /** True: a DMARC failure under p=reject refuses the message; false: it is delivered marked. */
+    public boolean enforceDmarcReject() {
+        return get(ConfigKeys.AUTH_DMARC_REJECT).equalsIgnoreCase("reject");
+    }
+
+    public List<String> dnsblZones() {
+        return values.get(ConfigKeys.AUTH_DNSBL).stream().map(String::trim).filter(z -> !z.isEmpty()).toList();
+    }
+
+    public boolean reverseDns() {
+        return Boolean.parseBoolean(get(ConfigKeys.AUTH_REVERSE_DNS));
+    }
+
+    public Duration authDnsTimeout() {
+        return Values.parseDuration(get(ConfigKeys.AUTH_DNS_TIMEOUT));
+    }
+
     // ---- POP3
 
     public Duration pop3Timeout() {

@@ -24,7 +24,7 @@ import io.mailserver.mta.smtp.SmtpSettings;
 import io.mailserver.mta.smtp.mina.SmtpIoHandler;
 import io.mailserver.mta.smtp.SmtpSecurity;
 import io.mailserver.net.Listener;
-import io.mailserver.net.LoginThrottle;
+import io.mailserver.session.LoginThrottle;
 import io.mailserver.net.tls.ServerTls;
 import io.mailserver.net.tls.StartTls;
 import io.mailserver.store.MailStore;

@@ -71,6 +71,25 @@ class SmtpLoginSecurityTest {
     }
 
     /**
+     * RFC 4616 2 ({@code passwd = 1*SAFE}): an empty password is never right, even for an account whose stored password
+     * is empty; SMTP answers it as POP3 does (Pop3LoginSecuritySocketTest), through their one Login.
+     */
+    @Test
+    void anEmptyPasswordNeverLogsIn() {
+        try (SmtpTestServer server = SmtpTestServer.startSecure(Map.of("smtp.plaintext-auth", "always"))) {
+            server.temp.addUser("blank@example.test", "");
+            try (RawSmtp mx = server.connect()) {
+                ehlo(mx);
+                assertEquals(AUTH_FAILED, mx.cmd(plain("blank@example.test", "")));
+                assertEquals("334 VXNlcm5hbWU6\r\n", mx.cmd("AUTH LOGIN"));
+                assertEquals("334 UGFzc3dvcmQ6\r\n", mx.cmd(Base64.getEncoder().encodeToString("blank@example.test".getBytes(StandardCharsets.UTF_8))));
+                assertEquals(AUTH_FAILED, mx.cmd(""));
+                assertEquals(AUTH_OK, mx.cmd(plain("alice@example.test", "pw")), "the session is still usable");
+            }
+        }
+    }
+
+    /**
      * 20 connections from one address send a wrong password at the same moment. The limit is taken before the
      * password check, so {@code limits.auth-failures} (5) of them get a check (535) and 15 are refused unchecked
      * (454); counted after the check, all 20 would slip under it. The production password hasher makes the check as

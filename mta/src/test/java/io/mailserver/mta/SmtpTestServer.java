@@ -9,11 +9,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 import io.mailserver.config.ServerConfig;
 import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.mta.smtp.SmtpSettings;
-import io.mailserver.net.LoginThrottle;
+import io.mailserver.mta.smtp.check.InboundChecks;
+import io.mailserver.mta.smtp.check.MailAuthChecks;
+import io.mailserver.session.LoginThrottle;
 import io.mailserver.net.tls.ServerTls;
 import io.mailserver.store.MailAddress;
 import io.mailserver.store.MailStore;
@@ -65,6 +68,11 @@ final class SmtpTestServer implements AutoCloseable {
      * passwords are hashed with the cheap test hasher unless "test.real-hashing" is given.
      */
     static SmtpTestServer start(Map<String, String> overrides) {
+        return start(overrides, null);
+    }
+
+    /** As {@link #start(Map)}, with the standard checks plus the mail-authentication ones {@code auth} makes from the configuration. */
+    static SmtpTestServer start(Map<String, String> overrides, Function<ServerConfig, MailAuthChecks> auth) {
         TempStore temp = overrides.containsKey("test.real-hashing") ? TempStore.createWithRealHashing() : TempStore.create();
         try {
             MailStore store = temp.store();
@@ -82,7 +90,9 @@ final class SmtpTestServer implements AutoCloseable {
             keys.putIfAbsent("server.hostname", "mx.example.test");
             ServerConfig config = temp.config().with(keys);
             SmtpSettings settings = SmtpSettings.from(config).withErrorDelay(delay == null ? Duration.ZERO : Duration.parse(delay));
-            SmtpContext context = new SmtpContext(settings, store, Clock.systemDefaultZone());
+            SmtpContext context = auth == null ? new SmtpContext(settings, store, Clock.systemDefaultZone())
+                    : new SmtpContext(settings, store, Clock.systemDefaultZone(),
+                            InboundChecks.standard(settings, store, Optional.empty(), auth.apply(config)));
             if (!secure) {
                 return new SmtpTestServer(temp, config, SmtpService.start(config, context), alice, bob);
             }

@@ -4,6 +4,7 @@ import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.filter.codec.CumulativeProtocolDecoder;
 import org.apache.mina.filter.codec.ProtocolDecoderOutput;
+import io.mailserver.session.Line;
 
 /**
  * Strict line framing for SMTP and POP3 (docs/design.md, contract 6). Emits {@link Line}s byte for byte.

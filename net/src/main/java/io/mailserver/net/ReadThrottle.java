@@ -12,6 +12,7 @@ import org.apache.mina.core.session.IoEvent;
 import org.apache.mina.core.session.IoEventType;
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.filter.executor.IoEventQueueHandler;
+import io.mailserver.session.Line;
 
 /**
  * Bounds the heap one session's input can pin (docs/design.md, contracts 4 and 5). The I/O thread decodes what the

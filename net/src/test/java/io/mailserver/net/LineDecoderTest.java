@@ -9,6 +9,7 @@ import java.util.List;
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.filter.codec.ProtocolCodecSession;
 import org.junit.jupiter.api.Test;
+import io.mailserver.session.Line;
 
 class LineDecoderTest {
 

@@ -35,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.mailserver.config.HostPort;
 import io.mailserver.config.ServerConfig;
 import io.mailserver.net.tls.ServerTls;
+import io.mailserver.session.Line;
 
 /**
  * The heap one session's input can pin, measured on a real {@link Listener} over a real socket: a handler that

@@ -2,9 +2,11 @@ package io.mailserver.pop3;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+
+import io.mailserver.session.Sasl;
 
 /**
  * {@code AUTH mechanism [initial-response]} (RFC 5034) with the PLAIN mechanism (RFC 4616), the only
@@ -59,32 +61,20 @@ final class AuthCommand implements Pop3Command {
     }
 
     private static Pop3Reply decodeAndLogin(Pop3Session session, byte[] base64) {
-        byte[] decoded;
-        try {
-            decoded = Base64.getDecoder().decode(base64);
-        } catch (IllegalArgumentException e) {
+        Optional<byte[]> decoded = Sasl.decodeBase64(base64);
+        Arrays.fill(base64, (byte) 0);
+        if (decoded.isEmpty()) {
             // RFC 5034 section 4: a response that is not valid base64 is rejected with -ERR
             return Pop3Reply.error("Invalid base64 data");
-        } finally {
-            Arrays.fill(base64, (byte) 0);
         }
-        return plain(session, decoded);
+        return plain(session, decoded.get());
     }
 
-    /** RFC 4616 section 2: {@code [authzid] NUL authcid NUL passwd}. A malformed message fails like a wrong password. */
+    /** RFC 4616: a malformed message (an empty password included) fails like a wrong password. */
     private static Pop3Reply plain(Pop3Session session, byte[] message) {
         try {
-            int first = indexOf(message, (byte) 0, 0, message.length);
-            int second = first < 0 ? -1 : indexOf(message, (byte) 0, first + 1, message.length);
-            boolean wellFormed = second > first + 1 && second < message.length - 1
-                    && indexOf(message, (byte) 0, second + 1, message.length) < 0;
-            if (!wellFormed) {
-                return session.login("", new char[0], null);
-            }
-            String authzid = new String(message, 0, first, StandardCharsets.UTF_8);
-            String authcid = new String(message, first + 1, second - first - 1, StandardCharsets.UTF_8);
-            char[] password = Secrets.utf8(message, second + 1, message.length);
-            return session.login(authcid, password, authzid);
+            Sasl.Plain credentials = Sasl.parsePlain(message).orElse(new Sasl.Plain("", "", new char[0]));
+            return session.login(credentials.authcid(), credentials.password(), credentials.authzid());
         } finally {
             Arrays.fill(message, (byte) 0);
         }

@@ -1,5 +1,7 @@
 package io.mailserver.pop3;
 
+import io.mailserver.session.Sasl;
+
 /**
  * {@code PASS string} (RFC 1939 section 7). The password is the rest of the line, spaces included, as
  * the RFC allows ("a POP3 server may treat spaces in the argument as part of the password"), decoded as
@@ -16,7 +18,7 @@ final class PassCommand implements Pop3Command {
             if (line.rawArgument().length == 0) {
                 return Pop3Reply.error("Syntax: PASS <password>");
             }
-            char[] password = Secrets.utf8(line.rawArgument(), 0, line.rawArgument().length);
+            char[] password = Sasl.utf8(line.rawArgument(), 0, line.rawArgument().length);
             return session.login(user, password, null);
         } finally {
             line.wipe();

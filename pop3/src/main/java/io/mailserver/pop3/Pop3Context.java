@@ -2,7 +2,7 @@ package io.mailserver.pop3;
 
 import java.time.Clock;
 
-import io.mailserver.net.LoginThrottle;
+import io.mailserver.session.LoginThrottle;
 import io.mailserver.store.MaildropStore;
 import io.mailserver.store.UserRepository;
 

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 import io.mailserver.config.HostPort;
 import io.mailserver.config.ServerConfig;
 import io.mailserver.net.Listener;
-import io.mailserver.net.LoginThrottle;
+import io.mailserver.session.LoginThrottle;
 import io.mailserver.net.tls.ServerTls;
 import io.mailserver.net.tls.StartTls;
 import io.mailserver.pop3.mina.Pop3IoHandler;

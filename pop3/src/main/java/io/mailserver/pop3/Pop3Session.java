@@ -9,11 +9,9 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.mailserver.net.Line;
-import io.mailserver.net.LoginThrottle;
-import io.mailserver.net.Printable;
-import io.mailserver.net.tls.TlsInfo;
-import io.mailserver.store.MailAddress;
+import io.mailserver.session.Line;
+import io.mailserver.session.Login;
+import io.mailserver.session.TlsInfo;
 import io.mailserver.store.MaildropStore;
 import io.mailserver.store.NotFoundException;
 import io.mailserver.store.StoreException;
@@ -30,9 +28,6 @@ import io.mailserver.store.User;
 public final class Pop3Session {
     private static final Logger log = LoggerFactory.getLogger(Pop3Session.class);
 
-    /** Authenticated against when a user name cannot be an address, so every failure costs the same time. */
-    private static final MailAddress NO_SUCH_USER = new MailAddress("nobody", "invalid.invalid");
-
     private final Pop3Context ctx;
     private final Pop3Settings settings;
     private final InetAddress remote;
@@ -43,7 +38,7 @@ public final class Pop3Session {
     private boolean saslPending;
     private boolean discardingLongLine;
     private int errors;
-    private int authFailures;
+    private final Login.Client login;
 
     private User user;
     private MaildropLease lease;
@@ -58,6 +53,8 @@ public final class Pop3Session {
         this.ctx = ctx;
         this.settings = ctx.settings();
         this.remote = remote;
+        this.login = new Login(ctx.users(), ctx.throttle(), settings.defaultDomain(), settings.authFailureDelay(), settings.authFailureDelayMax())
+                .client("pop3", remote);
     }
 
     /** RFC 1939 section 4: the greeting. No APOP timestamp: APOP is not offered (see {@link ApopCommand}). */
@@ -230,78 +227,30 @@ public final class Pop3Session {
     }
 
     /**
-     * Checks credentials and, when they are right, locks and snapshots the maildrop. Unknown user, wrong
-     * password and disabled user look the same to the client (same reply, same time: the repository
-     * checks in constant time). Failures are slowed per connection and counted per address (an IPv6 /64),
-     * the count taken before the check so parallel connections cannot overrun it. The password array is wiped
-     * before this returns.
+     * Checks credentials ({@link Login}: same reply and time for every kind of failure, failures slowed per
+     * connection and counted per address) and, when they are right, locks and snapshots the maildrop. The password
+     * array is wiped before this returns.
      *
      * @param authzid the SASL authorization identity, or null/empty; only the user itself is allowed
      */
     Pop3Reply login(String userName, char[] password, String authzid) {
-        try {
-            // counted before the password check, so parallel connections cannot all slip under the limit
-            Optional<LoginThrottle.Attempt> granted = ctx.throttle().tryAcquire(remote);
-            if (granted.isEmpty()) {
-                log.info("pop3 login refused: too many failed logins from {}", remote.getHostAddress());
+        Login.Result result = login.attempt("pop3 login", remote.getHostAddress(), userName, authzid, password);
+        return switch (result.outcome()) {
+            case SUCCESS -> startTransaction(result.user());
+            case THROTTLED -> {
                 endReason = "too many failed logins";
-                return Pop3Reply.failure(ResponseCode.AUTH, "Too many failed logins; try again later")
-                        .delayed(settings.authFailureDelay()).closing();
+                yield Pop3Reply.failure(ResponseCode.AUTH, "Too many failed logins; try again later").delayed(settings.authFailureDelay()).closing();
             }
-            try (LoginThrottle.Attempt attempt = granted.get()) { // counts as a failure unless refunded
-                Optional<MailAddress> address = resolve(userName);
-                boolean authzOk = authzid == null || authzid.isEmpty()
-                        || (address.isPresent() && resolve(authzid).map(MailAddress::key).equals(address.map(MailAddress::key)));
-                Optional<User> found;
-                try {
-                    found = ctx.users().authenticate(address.orElse(NO_SUCH_USER), password);
-                } catch (StoreException e) {
-                    attempt.refund(); // no password was checked
-                    log.warn("pop3 authentication unavailable: {}", e.getMessage());
-                    return Pop3Reply.failure(ResponseCode.SYS_TEMP, "Authentication temporarily unavailable; try again later");
+            case UNAVAILABLE -> Pop3Reply.failure(ResponseCode.SYS_TEMP, "Authentication temporarily unavailable; try again later");
+            case FAILED -> {
+                Pop3Reply reply = Pop3Reply.failure(ResponseCode.AUTH, "Authentication failed").delayed(result.delay());
+                if (result.failures() >= settings.maxAuthFailuresPerConnection() || login.blocked()) {
+                    endReason = "too many failed logins";
+                    yield reply.closing();
                 }
-                if (found.isEmpty() || !found.get().enabled() || address.isEmpty() || !authzOk) {
-                    attempt.close(); // counted before loginFailed asks whether the address is now blocked
-                    return loginFailed(userName);
-                }
-                attempt.refund();
-                return startTransaction(found.get());
+                yield reply;
             }
-        } finally {
-            Arrays.fill(password, '\0');
-        }
-    }
-
-    /** A full address, or a bare local part in {@code server.default-domain} when one is configured. */
-    private Optional<MailAddress> resolve(String name) {
-        if (name == null || name.isEmpty()) {
-            return Optional.empty();
-        }
-        String full = name;
-        if (name.indexOf('@') < 0) {
-            if (settings.defaultDomain().isEmpty()) {
-                return Optional.empty();
-            }
-            full = name + "@" + settings.defaultDomain().get();
-        }
-        try {
-            return Optional.of(MailAddress.parse(full));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
-    }
-
-    private Pop3Reply loginFailed(String userName) {
-        authFailures++;
-        log.info("pop3 login failed: user={} from {} (failure {} on this connection)", Printable.forLog(userName), remote.getHostAddress(),
-                authFailures);
-        Pop3Reply reply = Pop3Reply.failure(ResponseCode.AUTH, "Authentication failed")
-                .delayed(settings.authFailureDelayFor(authFailures));
-        if (authFailures >= settings.maxAuthFailuresPerConnection() || ctx.throttle().isBlocked(remote)) {
-            endReason = "too many failed logins";
-            return reply.closing();
-        }
-        return reply;
+        };
     }
 
     private Pop3Reply startTransaction(User u) {

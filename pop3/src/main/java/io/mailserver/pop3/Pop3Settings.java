@@ -86,13 +86,4 @@ public record Pop3Settings(String hostname, Optional<String> defaultDomain, Dura
         return new Pop3Settings(hostname, defaultDomain, idleTimeout, lockTtl, maxErrors, maxAuthFailuresPerAddress, authFailureWindow,
                 maxAuthFailuresPerConnection, authFailureDelay, authFailureDelayMax, d);
     }
-
-    /** The delay of the n-th (1-based) failed login on one connection: doubling, capped. */
-    public Duration authFailureDelayFor(int failure) {
-        Duration d = authFailureDelay;
-        for (int i = 1; i < failure && d.compareTo(authFailureDelayMax) < 0; i++) {
-            d = d.multipliedBy(2);
-        }
-        return d.compareTo(authFailureDelayMax) > 0 ? authFailureDelayMax : d;
-    }
 }

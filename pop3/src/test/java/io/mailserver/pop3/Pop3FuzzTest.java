@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.filter.codec.ProtocolCodecSession;
 
-import io.mailserver.net.Line;
+import io.mailserver.session.Line;
 import io.mailserver.net.LineDecoder;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;

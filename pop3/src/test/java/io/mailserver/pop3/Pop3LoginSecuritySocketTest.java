@@ -54,6 +54,23 @@ class Pop3LoginSecuritySocketTest {
         }
     }
 
+    /** RFC 4616 2 ({@code passwd = 1*SAFE}) and RFC 1939 7: no login with an empty password, as in SMTP (SmtpLoginSecurityTest). */
+    @Test
+    void anEmptyPasswordNeverLogsIn() {
+        try (Pop3Fixture f = withDelay(Duration.ZERO, Duration.ZERO, 100)) {
+            f.addUser("blank@example.test", "");
+            f.addUser("alice@example.test", "right");
+            try (Pop3TestClient c = f.connect()) {
+                assertEquals("+OK Send your password", c.cmd("USER blank@example.test"));
+                assertEquals("-ERR Syntax: PASS <password>", c.cmd("PASS"));
+                String empty = Base64.getEncoder().encodeToString("\0blank@example.test\0".getBytes(StandardCharsets.UTF_8));
+                assertEquals("-ERR [AUTH] Authentication failed", c.cmd("AUTH PLAIN " + empty));
+                String right = Base64.getEncoder().encodeToString("\0alice@example.test\0right".getBytes(StandardCharsets.UTF_8));
+                assertTrue(c.cmd("AUTH PLAIN " + right).startsWith("+OK "), "the session is still usable");
+            }
+        }
+    }
+
     @Test
     void pipelinedCommandsWaitForTheDelayedReply() {
         try (Pop3Fixture f = withDelay(Duration.ofMillis(200), Duration.ofMillis(200), 100)) {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.mailserver.config.PlaintextAuth;
-import io.mailserver.net.Line;
+import io.mailserver.session.Line;
 import io.mailserver.store.StoreException;
 
 /** The state machine without sockets, over in-memory doubles of the two store ports. */
@@ -447,7 +447,7 @@ class Pop3SessionTest {
         assertEquals("-ERR [AUTH] Plaintext authentication disallowed on non-secure connections; use STLS or POP3S on port 995\r\n",
                 remote.send("USER alice@example.test"));
         assertTrue(remote.send("AUTH PLAIN " + b64("\0alice@example.test\0right pass")).startsWith("-ERR [AUTH] Plaintext"));
-        remote.s.tlsEstablished(new io.mailserver.net.tls.TlsInfo("TLSv1.3", "TLS_AES_128_GCM_SHA256"));
+        remote.s.tlsEstablished(new io.mailserver.session.TlsInfo("TLSv1.3", "TLS_AES_128_GCM_SHA256"));
         assertTrue(remote.send("CAPA").contains("USER"));
         remote.login();
 

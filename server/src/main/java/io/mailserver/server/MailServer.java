@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.IntSupplier;
 
@@ -16,7 +17,10 @@ import io.mailserver.mta.SmtpService;
 import io.mailserver.mta.outbound.OutboundService;
 import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.mta.smtp.SmtpSettings;
-import io.mailserver.net.LoginThrottle;
+import io.mailserver.mta.smtp.check.DkimVerification;
+import io.mailserver.mta.smtp.check.InboundChecks;
+import io.mailserver.mta.smtp.check.MailAuthChecks;
+import io.mailserver.session.LoginThrottle;
 import io.mailserver.net.tls.ServerTls;
 import io.mailserver.pop3.Pop3Service;
 import io.mailserver.store.MailStore;
@@ -68,7 +72,11 @@ public final class MailServer implements AutoCloseable {
         // closed in reverse order: listeners first, then the queue runner (it still records outcomes), then the store
         outbound = OutboundService.start(config, store);
         services.add(() -> outbound.stop(config.shutdownGrace()));
-        SmtpContext context = new SmtpContext(SmtpSettings.from(config), store, Clock.systemDefaultZone());
+        SmtpSettings settings = SmtpSettings.from(config);
+        // with SPF, DMARC, Authentication-Results, blocklists and reverse DNS; DKIM verification plugs in as DkimVerification
+        InboundChecks checks = InboundChecks.standard(settings, store, Optional.of(outbound.dns()),
+                MailAuthChecks.from(config, DkimVerification.NONE));
+        SmtpContext context = new SmtpContext(settings, store, Clock.systemDefaultZone(), checks);
         outbound.attachTo(context);
         smtp = SmtpService.start(config, context, tls, throttle);
         services.add(() -> smtp.shutdown(config.shutdownGrace()));

@@ -10,6 +10,13 @@ public interface Delivery extends AutoCloseable {
     /** Where the message bytes go (after any headers the caller prepends). Write, then call {@link #commit()}. */
     OutputStream content();
 
+    /**
+     * Header lines (each ending CRLF) to store in front of everything written to {@link #content()}; for
+     * fields known only once the content has streamed in (e.g. {@code Authentication-Results}). Call before
+     * {@link #commit()}; a second call puts its lines in front of the first's.
+     */
+    void prepend(byte[] headerLines);
+
     /** A copy into this local user's mailbox. */
     void addLocalRecipient(long userId);
 

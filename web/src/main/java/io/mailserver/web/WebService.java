@@ -7,7 +7,7 @@ import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.mailserver.config.HostPort;
 import io.mailserver.config.ServerConfig;
-import io.mailserver.net.Printable;
+import io.mailserver.session.Printable;
 import io.mailserver.net.tls.ServerTls;
 import io.mailserver.store.MailAddress;
 import io.mailserver.store.MailStore;

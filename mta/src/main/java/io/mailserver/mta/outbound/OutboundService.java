@@ -5,7 +5,6 @@ import io.mailserver.mta.outbound.client.ClientTls;
 import io.mailserver.mta.outbound.client.SmtpTimeouts;
 import io.mailserver.mta.outbound.dns.DnsResolver;
 import io.mailserver.mta.outbound.dns.DnsjavaResolver;
-import io.mailserver.mta.outbound.dns.SenderDomainCheck;
 import io.mailserver.mta.outbound.dsn.Bouncer;
 import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.store.MailStore;
@@ -24,12 +23,10 @@ import java.util.Random;
 public final class OutboundService {
     private final QueueRunner runner;
     private final DnsResolver dns;
-    private final SenderDomainCheck senderDomainCheck;
 
-    private OutboundService(QueueRunner runner, DnsResolver dns, SenderDomainCheck senderDomainCheck) {
+    private OutboundService(QueueRunner runner, DnsResolver dns) {
         this.runner = runner;
         this.dns = dns;
-        this.senderDomainCheck = senderDomainCheck;
     }
 
     /**
@@ -93,31 +90,20 @@ public final class OutboundService {
                 + Integer.toHexString(new Random().nextInt()));
         QueueRunner runner = new QueueRunner(runnerId, store.queue(), router, ctx, config.relayRoutes(), config.relayConcurrency(),
                 config.relayConcurrencyPerDestination(), config.relayPollInterval(), config.relayLease(), config.queueHistoryRetention());
-        SenderDomainCheck check = new SenderDomainCheck(dns, store.directory(), config.checkSenderDomain());
-        return new OutboundService(runner, dns, check);
+        return new OutboundService(runner, dns);
     }
 
     public QueueRunner runner() {
         return runner;
     }
 
-    /** The resolver the outbound side uses, for the inbound sender domain check. */
+    /** The resolver the outbound side uses; the launcher gives it to the inbound checks that need DNS too. */
     public DnsResolver dns() {
         return dns;
     }
 
-    /** The inbound MAIL FROM check with the same resolver ({@code smtp.check-sender-domain}). */
-    public SenderDomainCheck senderDomainCheck() {
-        return senderDomainCheck;
-    }
-
-    /**
-     * Plugs outbound delivery into an SMTP server: its MAIL FROM checks get the sender domain check
-     * ({@code smtp.check-sender-domain}), and every message it queues for a remote recipient wakes
-     * the queue runner at once.
-     */
+    /** Plugs outbound delivery into an SMTP server: every message it queues for a remote recipient wakes the queue runner at once. */
     public void attachTo(SmtpContext smtp) {
-        smtp.addSenderCheck(new SenderDomainPolicy(senderDomainCheck));
         smtp.addRemoteQueuedListener(runner::wakeUp);
     }
 

@@ -4,9 +4,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.Optional;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import io.mailserver.session.Login;
+import io.mailserver.session.Sasl;
 
 /**
  * {@code AUTH mechanism [initial-response]} (RFC 4954) with the two mechanisms that work against passwords
@@ -14,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * protocol has already made sure that TLS is on or the listener lets this client log in without it
  * ({@link SmtpSettings#authAllowed}), and that no mail transaction is open. Challenges are {@code 334} lines; the
  * client answers in base64, or {@code *} to cancel (501 5.0.0); a response that is not base64 gets 501 5.5.2
- * (RFC 4954 4).
+ * (RFC 4954 4). The password check, throttle and failure delays are the {@link Login} POP3 uses too.
  */
 final class AuthCommand implements CommandHandler {
     private static final Logger log = LoggerFactory.getLogger(AuthCommand.class);
@@ -22,10 +26,10 @@ final class AuthCommand implements CommandHandler {
     private static final String USERNAME_CHALLENGE = b64("Username:");
     private static final String PASSWORD_CHALLENGE = b64("Password:");
 
-    private final Authenticator authenticator;
+    private final Login login;
 
-    AuthCommand(Authenticator authenticator) {
-        this.authenticator = authenticator;
+    AuthCommand(Login login) {
+        this.login = login;
     }
 
     @Override
@@ -42,17 +46,19 @@ final class AuthCommand implements CommandHandler {
         if (!mechanism.equals("PLAIN") && !mechanism.equals("LOGIN")) {
             return Outcome.reply(Replies.AUTH_UNKNOWN_MECHANISM);
         }
-        if (authenticator.blocked(session.remoteAddress())) {
+        if (client(session).blocked()) {
             log.info("AUTH refused from {}: too many failed logins from that address", session.clientForLog());
             return Outcome.reply(Replies.AUTH_TOO_MANY_FAILURES);
         }
         byte[] initial = null;
         if (words.length == 2) {
             // RFC 4954 4: "=" is an initial response of zero length
-            initial = words[1].equals("=") ? new byte[0] : decode(words[1].getBytes(StandardCharsets.US_ASCII));
-            if (initial == null) {
+            Optional<byte[]> decoded = words[1].equals("=") ? Optional.of(new byte[0])
+                    : Sasl.decodeBase64(words[1].getBytes(StandardCharsets.US_ASCII));
+            if (decoded.isEmpty()) {
                 return Outcome.reply(Replies.AUTH_BAD_BASE64);
             }
+            initial = decoded.get();
         }
         if (mechanism.equals("PLAIN")) {
             if (initial != null) {
@@ -77,11 +83,11 @@ final class AuthCommand implements CommandHandler {
         if (line.length == 1 && line[0] == '*') {
             return Outcome.reply(Replies.AUTH_CANCELLED);
         }
-        byte[] decoded = decode(line);
-        if (decoded == null) {
+        Optional<byte[]> decoded = Sasl.decodeBase64(line);
+        if (decoded.isEmpty()) {
             return Outcome.reply(Replies.AUTH_BAD_BASE64);
         }
-        return step.next(protocol, decoded);
+        return step.next(protocol, decoded.get());
     }
 
     /** LOGIN: the user name came; ask for the password. */
@@ -89,7 +95,7 @@ final class AuthCommand implements CommandHandler {
         String user = new String(userName, StandardCharsets.UTF_8);
         protocol.expectResponse((p, line) -> respond(p, line, (q, password) -> {
             try {
-                return authenticator.login(q, "LOGIN", user, "", Authenticator.utf8(password, 0, password.length));
+                return attempt(q, "LOGIN", user, "", Sasl.utf8(password, 0, password.length));
             } finally {
                 Arrays.fill(password, (byte) 0);
             }
@@ -97,39 +103,33 @@ final class AuthCommand implements CommandHandler {
         return Outcome.reply(Replies.challenge(PASSWORD_CHALLENGE));
     }
 
-    /** RFC 4616 2: {@code [authzid] NUL authcid NUL passwd}; a malformed message fails like a wrong password. */
+    /** RFC 4616: a malformed message (an empty password included) fails like a wrong password. */
     private Outcome plain(SmtpProtocol protocol, byte[] message) {
         try {
-            int first = indexOf(message, 0);
-            int second = first < 0 ? -1 : indexOf(message, first + 1);
-            boolean wellFormed = first >= 0 && second > first + 1 && indexOf(message, second + 1) < 0;
-            if (!wellFormed) {
-                return authenticator.login(protocol, "PLAIN", "", "", new char[0]);
-            }
-            String authzid = new String(message, 0, first, StandardCharsets.UTF_8);
-            String authcid = new String(message, first + 1, second - first - 1, StandardCharsets.UTF_8);
-            return authenticator.login(protocol, "PLAIN", authcid, authzid, Authenticator.utf8(message, second + 1, message.length));
+            Sasl.Plain credentials = Sasl.parsePlain(message).orElse(new Sasl.Plain("", "", new char[0]));
+            return attempt(protocol, "PLAIN", credentials.authcid(), credentials.authzid(), credentials.password());
         } finally {
             Arrays.fill(message, (byte) 0);
         }
     }
 
-    /** Strict RFC 4648 base64 (no line breaks, no stray characters); null when it is not. */
-    private static byte[] decode(byte[] base64) {
-        try {
-            return Base64.getDecoder().decode(base64);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+    private Outcome attempt(SmtpProtocol protocol, String mechanism, String authcid, String authzid, char[] password) {
+        SmtpSession session = protocol.session();
+        Login.Result result = client(session).attempt("AUTH " + mechanism, session.clientForLog(), authcid, authzid, password);
+        return switch (result.outcome()) {
+            case SUCCESS -> {
+                session.setAuthenticatedUser(result.user().address());
+                log.info("AUTH {} ok: user={} from {}", mechanism, result.user().address(), session.clientForLog());
+                yield Outcome.reply(Replies.AUTH_OK);
+            }
+            case FAILED -> Outcome.reply(Replies.AUTH_FAILED).delayed(result.delay());
+            case THROTTLED -> Outcome.reply(Replies.AUTH_TOO_MANY_FAILURES);
+            case UNAVAILABLE -> Outcome.reply(Replies.AUTH_TEMPORARY_FAILURE);
+        };
     }
 
-    private static int indexOf(byte[] b, int from) {
-        for (int i = from; i < b.length; i++) {
-            if (b[i] == 0) {
-                return i;
-            }
-        }
-        return -1;
+    private Login.Client client(SmtpSession session) {
+        return session.loginClient(() -> login.client("smtp", session.remoteAddress()));
     }
 
     private static String b64(String text) {

@@ -3,6 +3,10 @@ package io.mailserver.mta.smtp;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.mailserver.mta.smtp.check.CheckResult;
 import io.mailserver.store.MailAddress;
 
 /**
@@ -11,6 +15,7 @@ import io.mailserver.store.MailAddress;
  * ENHANCEDSTATUSCODES (RFC 2034), HELP, plus whatever the TLS layer adds.
  */
 final class HeloCommand implements CommandHandler {
+    private static final Logger log = LoggerFactory.getLogger(HeloCommand.class);
     private final boolean extended;
 
     HeloCommand(boolean extended) {
@@ -28,6 +33,12 @@ final class HeloCommand implements CommandHandler {
         SmtpSession session = protocol.session();
         session.greeted(argument, extended);
         protocol.resetTransaction();
+        CheckResult result = protocol.context().checks().atHelo(session);
+        if (!result.accepted()) {
+            log.info("reject {} from {}: {}", extended ? "EHLO" : "HELO", session.clientForLog(), result.reply().summary());
+            session.forgetGreeting(); // not greeted: MAIL stays out of order until a HELO is accepted
+            return Outcome.refusal(result);
+        }
         String host = protocol.settings().hostname();
         if (!extended) {
             return Outcome.reply(Replies.helo(host));

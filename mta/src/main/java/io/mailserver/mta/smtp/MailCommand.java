@@ -3,11 +3,12 @@ package io.mailserver.mta.smtp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.mailserver.net.Printable;
+import io.mailserver.mta.smtp.check.CheckResult;
+import io.mailserver.session.Printable;
 
 /**
- * MAIL FROM (RFC 5321 4.1.1.2): the path and parameters, the declared size (RFC 1870 6.1: over the limit
- * is 552 5.3.4 now, not after the upload), then the pluggable sender checks in order.
+ * MAIL FROM (RFC 5321 4.1.1.2): the path and parameters, then the MAIL checks of {@link io.mailserver.mta.smtp.check.InboundChecks}
+ * (the declared size among them) in order.
  */
 final class MailCommand implements CommandHandler {
     private static final Logger log = LoggerFactory.getLogger(MailCommand.class);
@@ -21,19 +22,10 @@ final class MailCommand implements CommandHandler {
         } catch (SyntaxException e) {
             return Outcome.reply(e.reply());
         }
-        if (args.parameters().declaredSize().isPresent()
-                && args.parameters().declaredSize().getAsLong() > protocol.settings().maxMessageSize()) {
-            log.info("reject MAIL from {}: {} {}", session.clientForLog(), Printable.forLog(args.path().toString()),
-                    Replies.SIZE_EXCEEDS_LIMIT.summary());
-            return Outcome.reply(Replies.SIZE_EXCEEDS_LIMIT);
-        }
-        for (SenderCheck check : protocol.context().senderChecks()) {
-            PolicyResult result = check.check(session, args.path(), args.parameters());
-            SmtpReply refusal = result.refusal();
-            if (refusal != null) {
-                log.info("reject MAIL from {}: {} {}", session.clientForLog(), Printable.forLog(args.path().toString()), refusal.summary());
-                return result instanceof PolicyResult.Disconnect ? Outcome.replyAndClose(refusal) : Outcome.reply(refusal);
-            }
+        CheckResult result = protocol.context().checks().atMail(session, args.path(), args.parameters());
+        if (!result.accepted()) {
+            log.info("reject MAIL from {}: {} {}", session.clientForLog(), Printable.forLog(args.path().toString()), result.reply().summary());
+            return Outcome.refusal(result);
         }
         protocol.transaction().start(args.path(), args.parameters());
         return Outcome.reply(Replies.SENDER_OK);

@@ -1,14 +1,21 @@
 package io.mailserver.mta.smtp;
 
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 
-import io.mailserver.net.Line;
+import io.mailserver.mta.smtp.check.CheckResult;
+import io.mailserver.mta.smtp.check.HeaderField;
+import io.mailserver.mta.smtp.check.MessageScan;
+import io.mailserver.session.Line;
 
 /**
  * Receives message content line by line after 354 and streams it to the store (docs/design.md, contract 4:
- * nothing is held whole in memory; a line longer than the decoder's fragment size arrives in pieces).
+ * nothing is held whole in memory; a line longer than the decoder's fragment size arrives in pieces), showing
+ * it to the DATA_END checks' {@link MessageScan}s on the way.
  *
  * <ul>
  * <li>Only CRLF "." CRLF ends the data (RFC 5321 4.1.1.4): a "." line counts only when it ends in CRLF
@@ -17,46 +24,42 @@ import io.mailserver.net.Line;
  *     or becomes CRLF ({@code normalize}); either way reading goes on to the real terminator, so a
  *     command hidden after a bare-LF dot stays message text.</li>
  * <li>Dot-unstuffing (RFC 5321 4.5.2): a leading dot is removed from a line that has more after it.</li>
- * <li>While streaming it enforces the size limit (RFC 1870), counts Received headers (loop detection,
- *     RFC 5321 6.3), checks the operator's content rules and the 998-octet line limit when configured
- *     (RFC 5322 2.1.1). After the first problem nothing more is written; the caller answers at the end
- *     and commits nothing.</li>
+ * <li>The 998-octet line limit (RFC 5322 2.1.1) when configured.</li>
+ * <li>Each header field is held until it is complete (at most {@link HeaderField#MAX_LENGTH}, longer ones go in
+ *     pieces), shown to the scans, then stored unless a scan leaves it out; body lines are shown and stored as
+ *     they come.</li>
  * </ul>
- * Bytes written: exactly what the client sent, minus stuffing and terminator, with CRLF line ends.
+ * After the first refusal (a scan's, or one of the framing rules above) nothing more is written or scanned;
+ * the caller answers at the end and commits nothing. Bytes written: exactly what the client sent, minus
+ * stuffing and terminator, with CRLF line ends.
  */
 final class MessageReceiver {
-    enum Problem { NONE, TOO_BIG, BARE_NEWLINE, LONG_LINE, LOOP, CONTENT, STORE_FAILED }
-
     /** RFC 5322 2.1.1: at most 998 characters per line, CRLF excluded. */
     static final int MAX_LINE = 998;
     private static final byte[] CRLF = {'\r', '\n'};
 
     private final OutputStream out;
-    private final long maxSize;
     private final boolean rejectBareNewline;
     private final boolean rejectLongLines;
-    private final int maxReceivedHeaders;
-    private final ContentRules rules;
+    private final List<MessageScan> scans;
 
     private Line.Ending previousEnding = Line.Ending.CRLF; // the DATA command's own CRLF
     private boolean atLineStart = true;
-    private boolean lineInHeaders;
     private boolean inHeaders = true;
     private long lineLength;
     private long size;
-    private int receivedHeaders;
-    private final StringBuilder header = new StringBuilder();
-    private Problem problem = Problem.NONE;
+    /** The header field being received, and whether earlier pieces of it have gone already. */
+    private final ByteArrayOutputStream field = new ByteArrayOutputStream();
+    private boolean fieldContinued;
+    private CheckResult refusal;
     private Exception storeError;
+    private final List<String> headersToAdd = new ArrayList<>();
 
-    MessageReceiver(OutputStream content, long maxSize, boolean rejectBareNewline, boolean rejectLongLines,
-                    int maxReceivedHeaders, ContentRules rules) {
+    MessageReceiver(OutputStream content, boolean rejectBareNewline, boolean rejectLongLines, List<MessageScan> scans) {
         this.out = new BufferedOutputStream(content, 16 * 1024);
-        this.maxSize = maxSize;
         this.rejectBareNewline = rejectBareNewline;
         this.rejectLongLines = rejectLongLines;
-        this.maxReceivedHeaders = maxReceivedHeaders;
-        this.rules = rules;
+        this.scans = List.copyOf(scans);
     }
 
     /** @return true if this line was the terminating "." (the caller then calls {@link #finish()}). */
@@ -64,6 +67,7 @@ final class MessageReceiver {
         byte[] b = line.bytes();
         int off = 0;
         int len = b.length;
+        boolean headerSectionEnds = false;
         if (atLineStart) {
             if (len == 1 && b[0] == '.' && line.ending() == Line.Ending.CRLF && previousEnding == Line.Ending.CRLF) {
                 return true;
@@ -72,31 +76,42 @@ final class MessageReceiver {
                 off = 1;
                 len--;
             }
-            startLine(b, off, len);
+            if (inHeaders && (len == 0 || (b[off] != ' ' && b[off] != '\t'))) {
+                endField(); // a new field starts, or (an empty line, RFC 5322 2.1) the header section ends
+                headerSectionEnds = len == 0;
+            }
         }
         lineLength += len;
-        if (problem == Problem.NONE) {
-            if (rejectLongLines && lineLength > MAX_LINE) {
-                problem = Problem.LONG_LINE;
-            } else if (lineInHeaders) {
-                appendHeader(b, off, len);
-            } else if (!rules.isEmpty() && rules.matches(ContentRules.decode(b, off, len))) {
-                problem = Problem.CONTENT;
+        if (rejectLongLines && lineLength > MAX_LINE) {
+            refuse(CheckResult.reject(Replies.LONG_LINE_IN_DATA));
+        }
+        boolean bare = line.ending() == Line.Ending.BARE_LF || line.ending() == Line.Ending.BARE_CR;
+        if (bare && rejectBareNewline) {
+            refuse(CheckResult.reject(Replies.BARE_NEWLINE_IN_DATA));
+        }
+        boolean endsLine = line.isComplete();
+        if (headerSectionEnds) {
+            inHeaders = false;
+            scan(MessageScan::headerEnd);
+            write(CRLF, 0, 2);
+        } else if (inHeaders) {
+            field.write(b, off, len);
+            if (endsLine) {
+                field.write(CRLF, 0, 2);
+            }
+            if (field.size() > HeaderField.MAX_LENGTH) {
+                passField(false); // bounded memory: this long field goes on in pieces
+            }
+        } else {
+            int from = off;
+            int length = len;
+            scan(s -> s.bodyLine(b, from, length, endsLine));
+            write(b, off, len);
+            if (endsLine) {
+                write(CRLF, 0, 2);
             }
         }
-        write(b, off, len);
-        switch (line.ending()) {
-            case CRLF -> write(CRLF, 0, 2);
-            case BARE_LF, BARE_CR -> {
-                if (rejectBareNewline) {
-                    fail(Problem.BARE_NEWLINE);
-                } else {
-                    write(CRLF, 0, 2);
-                }
-            }
-            case NONE -> { }
-        }
-        atLineStart = line.isComplete();
+        atLineStart = endsLine;
         if (atLineStart) {
             previousEnding = line.ending();
             lineLength = 0;
@@ -104,24 +119,40 @@ final class MessageReceiver {
         return false;
     }
 
-    /** Call after the terminator: completes header checks and flushes. */
-    Problem finish() {
-        endHeaderField();
-        if (problem == Problem.NONE) {
+    /**
+     * Call after the terminator: completes the header, flushes, and asks the scans for their verdicts. A refusal
+     * (the first one met while streaming, or the first scan's at the end) decides; otherwise the acceptance,
+     * with the scans' header fields in {@link #headersToAdd()}.
+     */
+    CheckResult finish() {
+        endField();
+        if (refusal == null) {
             try {
                 out.flush();
             } catch (IOException | RuntimeException e) {
-                storeError = e;
-                problem = Problem.STORE_FAILED;
+                storeFailed(e);
             }
         }
-        return problem;
+        for (MessageScan s : scans) {
+            if (refusal != null) {
+                break;
+            }
+            CheckResult r = s.end();
+            if (r.accepted()) {
+                r.header().ifPresent(headersToAdd::add);
+            } else {
+                refusal = r;
+            }
+        }
+        return refusal == null ? CheckResult.accept() : refusal;
     }
 
-    Problem problem() {
-        return problem;
+    /** Header fields the DATA_END checks want on top of the message, in the order of the checks. */
+    List<String> headersToAdd() {
+        return headersToAdd;
     }
 
+    /** Why the content could not be written, when the refusal is a store failure; else null. */
     Exception storeError() {
         return storeError;
     }
@@ -131,88 +162,64 @@ final class MessageReceiver {
         return size;
     }
 
-    int receivedHeaders() {
-        return receivedHeaders;
-    }
-
-    private void startLine(byte[] b, int off, int len) {
-        lineInHeaders = inHeaders;
-        if (!inHeaders) {
-            return;
-        }
-        if (len == 0) {
-            // RFC 5322 2.1: the first empty line ends the header section
-            endHeaderField();
-            inHeaders = false;
-            lineInHeaders = false;
-            return;
-        }
-        if (b[off] == ' ' || b[off] == '\t') {
-            return; // a folded continuation of the field before (RFC 5322 2.2.3)
-        }
-        endHeaderField();
-        if (isReceived(b, off, len) && ++receivedHeaders > maxReceivedHeaders) {
-            fail(Problem.LOOP);
+    private void endField() {
+        if (field.size() > 0) {
+            passField(true);
         }
     }
 
-    private void appendHeader(byte[] b, int off, int len) {
-        if (rules.isEmpty()) {
-            return;
-        }
-        if (header.length() + len > ContentRules.MAX_HEADER) {
-            endHeaderField();
-        }
-        header.append(ContentRules.decode(b, off, len));
-    }
-
-    private void endHeaderField() {
-        if (header.length() > 0) {
-            if (problem == Problem.NONE && rules.matches(header)) {
-                problem = Problem.CONTENT;
-            }
-            header.setLength(0);
-        }
-    }
-
-    /** {@code Received:} (any case; RFC 5322 4.5 allows white space before the colon). */
-    private static boolean isReceived(byte[] b, int off, int len) {
-        String name = "received";
-        if (len < name.length() + 1) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            if (Character.toLowerCase((char) b[off + i]) != name.charAt(i)) {
-                return false;
+    /** Shows the held field (or piece of one) to the scans, then stores it. */
+    private void passField(boolean last) {
+        HeaderField f = new HeaderField(field.toByteArray(), !fieldContinued, last && !fieldContinued);
+        field.reset();
+        fieldContinued = !last;
+        scan(s -> s.headerField(f));
+        if (f.whole()) {
+            for (MessageScan s : scans) {
+                if (!s.keep(f)) {
+                    return;
+                }
             }
         }
-        int i = off + name.length();
-        while (i < off + len && (b[i] == ' ' || b[i] == '\t')) {
-            i++;
+        write(f.bytes(), 0, f.bytes().length);
+    }
+
+    private interface Step {
+        CheckResult ask(MessageScan scan);
+    }
+
+    private void scan(Step step) {
+        for (MessageScan s : scans) {
+            if (refusal != null) {
+                return;
+            }
+            CheckResult r = step.ask(s);
+            if (!r.accepted()) {
+                refuse(r);
+            }
         }
-        return i < off + len && b[i] == ':';
     }
 
     private void write(byte[] b, int off, int len) {
-        if (problem != Problem.NONE || len == 0) {
-            return;
-        }
-        if (size + len > maxSize) {
-            fail(Problem.TOO_BIG);
+        if (refusal != null || len == 0) {
             return;
         }
         size += len;
         try {
             out.write(b, off, len);
         } catch (IOException | RuntimeException e) {
-            storeError = e;
-            problem = Problem.STORE_FAILED;
+            storeFailed(e);
         }
     }
 
-    private void fail(Problem p) {
-        if (problem == Problem.NONE) {
-            problem = p;
+    private void storeFailed(Exception e) {
+        storeError = e;
+        refuse(CheckResult.tempFail(Replies.LOCAL_ERROR));
+    }
+
+    private void refuse(CheckResult r) {
+        if (refusal == null) {
+            refusal = r;
         }
     }
 }

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.mailserver.mta.smtp.check.CheckResult;
+
 /**
  * What the adapter must do after one input: send these replies (in order, each whole), optionally after
  * a delay (error tarpit), and optionally close the connection once they are flushed. With {@code startTls}
@@ -32,6 +34,11 @@ public record Outcome(List<SmtpReply> replies, boolean close, Duration delay, bo
 
     public static Outcome replyAndClose(SmtpReply reply) {
         return new Outcome(List.of(reply), true, Duration.ZERO);
+    }
+
+    /** A check's refusal: its reply, and a close when it says disconnect. */
+    public static Outcome refusal(CheckResult refused) {
+        return new Outcome(List.of(refused.reply()), refused.closes(), Duration.ZERO);
     }
 
     /** Close the connection and send nothing (when no reply would be true). */

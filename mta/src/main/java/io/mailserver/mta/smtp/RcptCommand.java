@@ -3,11 +3,13 @@ package io.mailserver.mta.smtp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.mailserver.net.Printable;
+import io.mailserver.mta.smtp.check.CheckResult;
+import io.mailserver.session.Printable;
 
 /**
- * RCPT TO (RFC 5321 4.1.1.3): the recipient limit (RFC 5321 4.5.3.1.10: 452 4.5.3), the path, then
- * relay policy, directory and postmaster rule, decided now and kept with the transaction.
+ * RCPT TO (RFC 5321 4.1.1.3): the recipient limit (RFC 5321 4.5.3.1.10: 452 4.5.3), the path, then the RCPT
+ * checks (relay control, recipient existence, ...); an accepted recipient's fate is decided now and kept with
+ * the transaction.
  */
 final class RcptCommand implements CommandHandler {
     private static final Logger log = LoggerFactory.getLogger(RcptCommand.class);
@@ -26,13 +28,18 @@ final class RcptCommand implements CommandHandler {
         } catch (SyntaxException e) {
             return Outcome.reply(e.reply());
         }
-        RecipientResolver.Decision decision = protocol.context().resolver().resolve(path, session);
-        if (decision.refusal() != null) {
-            log.info("reject RCPT from {}: {}; from={} to={}", session.clientForLog(), decision.refusal().summary(),
+        Recipient recipient = new Recipient(path, protocol.context().resolver());
+        CheckResult result = protocol.context().checks().atRcpt(session, tx, recipient);
+        if (!result.accepted()) {
+            log.info("reject RCPT from {}: {}; from={} to={}", session.clientForLog(), result.reply().summary(),
                     Printable.forLog(String.valueOf(tx.sender())), Printable.forLog(path.toString()));
-            return Outcome.reply(decision.refusal());
+            return Outcome.refusal(result);
         }
-        tx.addRecipient(decision.accepted());
+        AcceptedRecipient accepted = recipient.accepted();
+        if (accepted == null) {
+            throw new IllegalStateException("the RCPT checks accepted " + path + ", which leads nowhere: is RecipientExistsCheck missing?");
+        }
+        tx.addRecipient(accepted);
         return Outcome.reply(Replies.RECIPIENT_OK);
     }
 }

@@ -13,6 +13,9 @@ import java.util.Locale;
  *         (version=TLSv1.3 cipher=TLS_AES_128_GCM_SHA256)
  *         for &lt;alice@example.test&gt;; Tue, 1 Jul 2025 10:00:00 +0000
  * </pre>
+ * With reverse lookups on, the client's forward-confirmed name stands before its address, as Postfix writes it:
+ * {@code from helo.example (mail.example.org [192.0.2.1])}, or {@code (unknown [192.0.2.1])} when the address has
+ * no name that resolves back to it.
  * The comment with the TLS version and cipher appears when the message came over TLS (as sendmail writes it).
  * {@code for} only when the message has one recipient (more would disclose a list's members).
  */
@@ -36,7 +39,7 @@ public final class ReceivedHeader {
     public static byte[] render(SmtpSession session, String hostname, String queueId, ForwardPath onlyRecipient, ZonedDateTime when) {
         StringBuilder sb = new StringBuilder(200);
         sb.append("Received: from ").append(session.helo() == null ? "unknown" : session.helo())
-                .append(" (").append(session.remoteLiteral()).append(")\r\n")
+                .append(" (").append(session.clientName() == null ? "" : session.clientName() + " ").append(session.remoteLiteral()).append(")\r\n")
                 .append("\tby ").append(hostname).append(" with ").append(protocol(session)).append(" id ").append(queueId);
         if (session.tls() != null) {
             sb.append("\r\n\t(").append(session.tls().receivedComment()).append(')');

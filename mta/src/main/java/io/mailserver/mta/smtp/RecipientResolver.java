@@ -8,7 +8,7 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.mailserver.net.Printable;
+import io.mailserver.session.Printable;
 import io.mailserver.store.Domain;
 import io.mailserver.store.MailAddress;
 import io.mailserver.store.MailStore;
@@ -16,9 +16,9 @@ import io.mailserver.store.Resolution;
 import io.mailserver.store.User;
 
 /**
- * Decides each recipient's fate at RCPT time: the relay policy, then the directory (users, aliases
- * expanded recursively), then the postmaster rule. Reads the store on every call, so a user or alias
- * added with mailctl counts for the very next RCPT.
+ * Finds where a recipient leads at RCPT time: the directory (users, aliases expanded recursively), then the
+ * postmaster rule. Whether the client may send there is the RCPT checks' business. Reads the store on every
+ * call, so a user or alias added with mailctl counts for the very next RCPT.
  *
  * <p><b>Postmaster rule</b> (RFC 5321 4.5.1: {@code postmaster@} every local domain must work, and
  * {@code <Postmaster>} without a domain too). When no user or alias of that name exists, the mail goes
@@ -31,14 +31,14 @@ final class RecipientResolver {
     private static final Logger log = LoggerFactory.getLogger(RecipientResolver.class);
     static final String POSTMASTER = "postmaster";
 
-    /** Accepted (with its fate) or refused (with the reply). */
-    record Decision(AcceptedRecipient accepted, SmtpReply refusal) {
-        static Decision accept(AcceptedRecipient r) {
-            return new Decision(r, null);
+    /** Where an address leads, and (for LOCAL and REMOTE) the mailboxes and queue rows it stands for. */
+    record Fate(Recipient.Placement placement, AcceptedRecipient accepted) {
+        static Fate local(AcceptedRecipient r) {
+            return new Fate(Recipient.Placement.LOCAL, r);
         }
 
-        static Decision refuse(SmtpReply reply) {
-            return new Decision(null, reply);
+        static Fate nowhere(Recipient.Placement placement) {
+            return new Fate(placement, null);
         }
     }
 
@@ -50,28 +50,22 @@ final class RecipientResolver {
         this.settings = settings;
     }
 
-    Decision resolve(ForwardPath path, SmtpSession session) {
+    Fate resolve(ForwardPath path) {
         if (path.isBarePostmaster()) {
             return barePostmaster(path);
         }
         MailAddress address = path.mailbox();
         Resolution resolution = store.directory().resolve(address);
-        boolean local = resolution.kind() != Resolution.Kind.NOT_LOCAL;
-        switch (RelayPolicy.decide(local, session.isTrustedNetwork(), session.authenticatedUser() != null)) {
-            case DENY:
-                return Decision.refuse(Replies.relayDenied(path.toString()));
-            case RELAY:
-                return Decision.accept(new AcceptedRecipient(path, List.of(), List.of(remoteForm(address))));
-            default:
-                break;
+        if (resolution.kind() == Resolution.Kind.NOT_LOCAL) {
+            return new Fate(Recipient.Placement.REMOTE, new AcceptedRecipient(path, List.of(), List.of(remoteForm(address))));
         }
         if (resolution.deliverable()) {
-            return Decision.accept(fate(path, resolution));
+            return Fate.local(fate(path, resolution));
         }
         if (address.localPart().equalsIgnoreCase(POSTMASTER)) {
             return postmasterFallback(path, address.normalizedDomain());
         }
-        return Decision.refuse(Replies.userUnknown(path.toString()));
+        return Fate.nowhere(Recipient.Placement.UNKNOWN);
     }
 
     /** The queued form of a remote address: the local part as written (it may be case-sensitive there), the domain without a trailing dot. */
@@ -83,12 +77,12 @@ final class RecipientResolver {
         return new AcceptedRecipient(path, r.localUsers().stream().map(User::id).toList(), r.remoteAddresses());
     }
 
-    private Decision barePostmaster(ForwardPath path) {
+    private Fate barePostmaster(ForwardPath path) {
         Optional<String> domain = primaryDomain();
         if (domain.isPresent()) {
             Resolution r = store.directory().resolve(new MailAddress(POSTMASTER, domain.get()));
             if (r.deliverable()) {
-                return Decision.accept(fate(path, r));
+                return Fate.local(fate(path, r));
             }
         }
         return postmasterFallback(path, domain.orElse(null));
@@ -105,18 +99,18 @@ final class RecipientResolver {
         return store.domains().list().stream().min(Comparator.comparing(Domain::createdAt).thenComparing(Domain::id)).map(Domain::name);
     }
 
-    private Decision postmasterFallback(ForwardPath path, String domain) {
+    private Fate postmasterFallback(ForwardPath path, String domain) {
         if (settings.postmaster().isPresent()) {
             String configured = settings.postmaster().get();
             try {
                 MailAddress target = PathParser.parseMailbox(configured);
                 Resolution r = store.directory().resolve(target);
                 if (r.deliverable()) {
-                    return Decision.accept(fate(path, r));
+                    return Fate.local(fate(path, r));
                 }
                 if (r.kind() == Resolution.Kind.NOT_LOCAL) {
                     // the operator chose an outside address: queue it whoever the client is
-                    return Decision.accept(new AcceptedRecipient(path, List.of(), List.of(remoteForm(target))));
+                    return Fate.local(new AcceptedRecipient(path, List.of(), List.of(remoteForm(target))));
                 }
                 log.warn("server.postmaster = {} is no user or alias here; using the domain's oldest user", configured);
             } catch (IllegalArgumentException e) {
@@ -128,11 +122,11 @@ final class RecipientResolver {
                     .filter(User::enabled)
                     .min(Comparator.comparing(User::createdAt).thenComparing(User::id));
             if (oldest.isPresent()) {
-                return Decision.accept(new AcceptedRecipient(path, List.of(oldest.get().id()), List.of()));
+                return Fate.local(new AcceptedRecipient(path, List.of(oldest.get().id()), List.of()));
             }
         }
         log.warn("mail for {} cannot be placed: no server.postmaster and no user in {}; answered 451", Printable.forLog(path.toString()),
                 Printable.forLog(domain));
-        return Decision.refuse(Replies.postmasterUnavailable(path.toString()));
+        return Fate.nowhere(Recipient.Placement.NO_POSTMASTER);
     }
 }

@@ -5,15 +5,16 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.mailserver.mta.smtp.check.InboundChecks;
 import io.mailserver.store.MailStore;
 
 /**
- * What the sessions of one server share: settings, the store, the command handlers, the MAIL FROM
- * checks and the extra EHLO keywords. Other parts plug in here without editing the core: the
- * outbound side adds its sender-domain check with {@link #addSenderCheck}, the TLS layer registers
- * STARTTLS/AUTH handlers with {@link #register} and advertises them with {@link #addEhloKeywords}.
+ * What the sessions of one server share: settings, the store, the command handlers, the inbound checks
+ * ({@link InboundChecks}) and the extra EHLO keywords. The TLS layer registers STARTTLS/AUTH handlers with
+ * {@link #register} and advertises them with {@link #addEhloKeywords}.
  */
 public final class SmtpContext {
     /** Extra EHLO keywords for a session (e.g. STARTTLS before TLS, AUTH after). */
@@ -34,9 +35,8 @@ public final class SmtpContext {
     private final SmtpSettings settings;
     private final MailStore store;
     private final Clock clock;
-    private final ContentRules contentRules;
+    private final InboundChecks checks;
     private final Map<Verb, CommandHandler> handlers = new EnumMap<>(Verb.class);
-    private final List<SenderCheck> senderChecks = new CopyOnWriteArrayList<>();
     private final List<EhloKeywords> ehloKeywords = new CopyOnWriteArrayList<>();
     private final List<Runnable> remoteQueuedListeners = new CopyOnWriteArrayList<>();
     private final RecipientResolver resolver;
@@ -44,11 +44,16 @@ public final class SmtpContext {
     private volatile boolean shuttingDown;
     private volatile ReplyListener replyListener;
 
+    /** With the standard checks that need no DNS (see {@link InboundChecks#standard}). */
     public SmtpContext(SmtpSettings settings, MailStore store, Clock clock) {
+        this(settings, store, clock, InboundChecks.standard(settings, store, Optional.empty()));
+    }
+
+    public SmtpContext(SmtpSettings settings, MailStore store, Clock clock, InboundChecks checks) {
         this.settings = settings;
         this.store = store;
         this.clock = clock;
-        this.contentRules = new ContentRules(settings.contentRules());
+        this.checks = checks;
         this.resolver = new RecipientResolver(store, settings);
         this.verify = new VerifyCommands(store, settings, resolver);
         StandardCommands.registerAll(this);
@@ -66,8 +71,8 @@ public final class SmtpContext {
         return clock;
     }
 
-    ContentRules contentRules() {
-        return contentRules;
+    public InboundChecks checks() {
+        return checks;
     }
 
     RecipientResolver resolver() {
@@ -85,14 +90,6 @@ public final class SmtpContext {
 
     synchronized CommandHandler handler(Verb verb) {
         return handlers.get(verb);
-    }
-
-    public void addSenderCheck(SenderCheck check) {
-        senderChecks.add(check);
-    }
-
-    List<SenderCheck> senderChecks() {
-        return senderChecks;
     }
 
     public void addEhloKeywords(EhloKeywords keywords) {

@@ -9,9 +9,10 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.mailserver.net.Line;
-import io.mailserver.net.Printable;
-import io.mailserver.net.tls.TlsInfo;
+import io.mailserver.mta.smtp.check.CheckResult;
+import io.mailserver.session.Line;
+import io.mailserver.session.Printable;
+import io.mailserver.session.TlsInfo;
 import io.mailserver.store.Delivery;
 import io.mailserver.store.StoreException;
 import io.mailserver.store.UncertainCommitException;
@@ -121,6 +122,20 @@ public final class SmtpProtocol {
     }
 
     // ---- events from the adapter
+
+    /**
+     * The CONNECT checks, run before the greeting on a handler thread (they may block): null to greet, else the
+     * refusal to send instead, after which the connection closes whatever the kind of refusal.
+     */
+    public Outcome onConnect() {
+        CheckResult result = context.checks().atConnect(session);
+        if (result.accepted()) {
+            return null;
+        }
+        log.info("reject CONNECT from {}: {}", session.remoteLiteral(), result.reply().summary());
+        session.countCommand("connect", false);
+        return track(Outcome.replyAndClose(result.reply()));
+    }
 
     public SmtpReply greeting() {
         log.info("connect from {}{}", session.remoteLiteral(), session.isTrustedNetwork() ? " (trusted network)" : "");
@@ -349,8 +364,8 @@ public final class SmtpProtocol {
             ForwardPath only = rcpts.size() == 1 ? rcpts.get(0).path() : null;
             byte[] received = ReceivedHeader.render(session, settings.hostname(), queueId, only, ZonedDateTime.now(context.clock()));
             delivery.content().write(received);
-            MessageReceiver receiver = new MessageReceiver(delivery.content(), settings.maxMessageSize(), settings.rejectBareNewline(),
-                    settings.rejectLongDataLines(), settings.maxReceivedHeaders(), context.contentRules());
+            MessageReceiver receiver = new MessageReceiver(delivery.content(), settings.rejectBareNewline(), settings.rejectLongDataLines(),
+                    context.checks().openScans(session, transaction));
             incoming = new Incoming(delivery, receiver, queueId);
             return Outcome.reply(Replies.START_MAIL_INPUT);
         } catch (java.io.IOException | RuntimeException e) {
@@ -367,9 +382,9 @@ public final class SmtpProtocol {
         incoming = null;
         Transaction finished = transaction;
         resetTransaction(); // RFC 5321 4.1.1.4: the end of data clears the transaction, whatever its fate
-        SmtpReply reply;
+        Outcome outcome;
         try (Delivery delivery = done.delivery()) {
-            reply = complete(done, finished, delivery);
+            outcome = complete(done, finished, delivery);
         } catch (UncertainCommitException e) {
             // Stored and visible, but not known to be on disk: 250 would promise durability, and 451 would say
             // it was not taken. No reply says what we know: nothing certain. The client acts as on a 451 and
@@ -379,33 +394,27 @@ public final class SmtpProtocol {
             session.countCommand(Verb.DATA.logName(), false);
             return track(Outcome.closeWithoutReply());
         }
-        session.countCommand(Verb.DATA.logName(), reply.isPositive());
-        Outcome outcome = Outcome.reply(reply);
-        if (context.isShuttingDown()) {
+        session.countCommand(Verb.DATA.logName(), outcome.first().isPositive());
+        if (context.isShuttingDown() && !outcome.close()) {
             outcome = outcome.then(Replies.shuttingDown(settings.hostname()), true);
         }
         return outcome;
     }
 
-    private SmtpReply complete(Incoming done, Transaction finished, Delivery delivery) {
+    private Outcome complete(Incoming done, Transaction finished, Delivery delivery) {
         MessageReceiver receiver = done.receiver();
-        MessageReceiver.Problem problem = receiver.finish();
-        SmtpReply refusal = switch (problem) {
-            case NONE -> null;
-            case TOO_BIG -> Replies.MESSAGE_TOO_BIG;
-            case BARE_NEWLINE -> Replies.BARE_NEWLINE_IN_DATA;
-            case LONG_LINE -> Replies.LONG_LINE_IN_DATA;
-            case LOOP -> Replies.MAIL_LOOP;
-            case CONTENT -> Replies.CONTENT_REJECTED;
-            case STORE_FAILED -> Replies.LOCAL_ERROR;
-        };
-        if (refusal != null) {
-            if (problem == MessageReceiver.Problem.STORE_FAILED) {
+        CheckResult result = receiver.finish();
+        if (!result.accepted()) {
+            if (receiver.storeError() != null) {
                 log.warn("{}: cannot write message content, answered 451: {}", done.queueId(), receiver.storeError().getMessage());
             }
-            log.info("{}: reject DATA from {}: {}; from={} size={}", done.queueId(), session.clientForLog(), refusal.summary(),
+            log.info("{}: reject DATA from {}: {}; from={} size={}", done.queueId(), session.clientForLog(), result.reply().summary(),
                     Printable.forLog(finished.sender().toString()), receiver.size());
-            return refusal;
+            return Outcome.refusal(result);
+        }
+        List<String> added = receiver.headersToAdd();
+        if (!added.isEmpty()) {
+            delivery.prepend(headerLines(added));
         }
         for (long user : finished.localUserIds()) {
             delivery.addLocalRecipient(user);
@@ -420,7 +429,7 @@ public final class SmtpProtocol {
             throw e; // no reply at all: see onDataLine
         } catch (StoreException e) {
             log.warn("{}: store failed, answered 451, nothing stored: {}", done.queueId(), e.getMessage());
-            return Replies.LOCAL_ERROR;
+            return Outcome.reply(Replies.LOCAL_ERROR);
         }
         if (!remote.isEmpty()) {
             context.remoteQueued();
@@ -430,7 +439,16 @@ public final class SmtpProtocol {
                 Printable.forLog(finished.sender().toString()),
                 finished.recipients().stream().map(r -> Printable.forLog(r.path().toString())).collect(Collectors.joining(",")),
                 receiver.size(), finished.localUserIds().size(), remote.size(), session.tlsActive() ? "yes" : "no");
-        return Replies.queued(done.queueId());
+        return Outcome.reply(Replies.queued(done.queueId()));
+    }
+
+    /** The DATA_END checks' header fields, each on its own line(s), in list order. */
+    private static byte[] headerLines(List<String> fields) {
+        StringBuilder sb = new StringBuilder();
+        for (String field : fields) {
+            sb.append(field).append("\r\n");
+        }
+        return sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private void abortData() {

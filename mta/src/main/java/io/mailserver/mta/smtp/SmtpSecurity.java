@@ -4,14 +4,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.mailserver.net.LoginThrottle;
+import io.mailserver.session.Login;
+import io.mailserver.session.LoginThrottle;
 
 /**
  * Plugs STARTTLS (RFC 3207), AUTH (RFC 4954) and the submission sender rule (RFC 6409) into an
- * {@link SmtpContext}. EHLO offers STARTTLS only before TLS, and AUTH only once TLS is up, or before it where the
+ * {@link SmtpContext}. (The sender rule itself is a check: {@link io.mailserver.mta.smtp.check.SenderOwnershipCheck}.) EHLO offers STARTTLS only before TLS, and AUTH only once TLS is up, or before it where the
  * listener's {@code smtp.plaintext-auth} / {@code submission.plaintext-auth} allows the client
- * ({@link SmtpSettings#authAllowed}); where it is not offered, AUTH is refused with 530 whatever the client tries. Authenticated users may relay (see {@link RelayPolicy}) and send only as themselves
- * ({@link SenderOwnership}).
+ * ({@link SmtpSettings#authAllowed}); where it is not offered, AUTH is refused with 530 whatever the client tries. Authenticated users may relay (see
+ * {@link io.mailserver.mta.smtp.check.RelayCheck}).
  */
 public final class SmtpSecurity {
     /** Failed-login delays on one connection: the first, doubling up to the last. */
@@ -28,8 +29,8 @@ public final class SmtpSecurity {
      */
     public static void install(SmtpContext context, boolean tlsAvailable, LoginThrottle throttle, Duration firstDelay, Duration maxDelay) {
         SmtpSettings settings = context.settings();
-        Authenticator authenticator = new Authenticator(context.store().users(), throttle, settings.defaultDomain(), firstDelay, maxDelay);
-        context.register(Verb.AUTH, new AuthCommand(authenticator));
+        Login login = new Login(context.store().users(), throttle, settings.defaultDomain(), firstDelay, maxDelay);
+        context.register(Verb.AUTH, new AuthCommand(login));
         if (tlsAvailable) {
             context.register(Verb.STARTTLS, new StartTlsCommand());
         }
@@ -43,7 +44,6 @@ public final class SmtpSecurity {
             }
             return keywords;
         });
-        context.addSenderCheck(new SenderOwnership(context.store().directory()));
     }
 
     public static void install(SmtpContext context, boolean tlsAvailable, LoginThrottle throttle) {

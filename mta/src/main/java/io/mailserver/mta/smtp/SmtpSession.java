@@ -4,9 +4,11 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
-import io.mailserver.net.Printable;
-import io.mailserver.net.tls.TlsInfo;
+import io.mailserver.session.Login;
+import io.mailserver.session.Printable;
+import io.mailserver.session.TlsInfo;
 
 /**
  * Connection-scoped facts of one SMTP session (the envelope lives in {@link Transaction}): who the
@@ -18,12 +20,14 @@ public final class SmtpSession {
     private final boolean trustedNetwork;
     private final ListenerProfile profile;
     private String helo;
+    /** The forward-confirmed reverse DNS name, "unknown", or null when no lookup is made. */
+    private String clientName;
     private boolean esmtp;
     private boolean tlsActive;
     private TlsInfo tls;
     private String authenticatedUser;
     private int errorCount;
-    private int authFailures;
+    private Login.Client loginClient;
     /** verb log name -> {accepted, total}, in first-use order, for the Postfix-style summary line. */
     private final Map<String, int[]> commandCounts = new LinkedHashMap<>();
 
@@ -55,6 +59,18 @@ public final class SmtpSession {
     /** The client as Postfix logs it: {@code helo[ip]}, or {@code unknown[ip]} before HELO (the name made safe for a log line). */
     public String clientForLog() {
         return (helo == null ? "unknown" : Printable.forLog(helo)) + "[" + remoteAddress.getHostAddress() + "]";
+    }
+
+    /**
+     * The client's forward-confirmed reverse DNS name for the Received header ({@code unknown} when there is
+     * none), or null when reverse lookups are off.
+     */
+    public String clientName() {
+        return clientName;
+    }
+
+    public void clientName(String name) {
+        this.clientName = name;
     }
 
     public boolean isTrustedNetwork() {
@@ -120,9 +136,12 @@ public final class SmtpSession {
         this.authenticatedUser = authenticatedUser;
     }
 
-    /** Counts a failed AUTH on this connection; returns how many there have been. */
-    public int addAuthFailure() {
-        return ++authFailures;
+    /** This connection's logins (they count its failed AUTHs), made by {@code create} on first use. */
+    public Login.Client loginClient(Supplier<Login.Client> create) {
+        if (loginClient == null) {
+            loginClient = create.get();
+        }
+        return loginClient;
     }
 
     public int errorCount() {

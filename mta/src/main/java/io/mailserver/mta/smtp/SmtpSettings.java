@@ -26,7 +26,8 @@ public record SmtpSettings(
         Optional<String> postmaster,
         Optional<String> defaultDomain,
         PlaintextAuth mxPlaintextAuth,
-        PlaintextAuth submissionPlaintextAuth) {
+        PlaintextAuth submissionPlaintextAuth,
+        boolean checkSenderDomain) {
 
     /** How long an error reply is held back once a session has made more than half of {@code limits.errors} errors (Postfix: 1 s). */
     public static final Duration DEFAULT_ERROR_DELAY = Duration.ofSeconds(1);
@@ -39,13 +40,13 @@ public record SmtpSettings(
         return new SmtpSettings(c.hostname(), c.maxMessageSize(), c.maxRecipients(), c.commandLineLimit(), c.maxErrors(),
                 DEFAULT_ERROR_DELAY, c.vrfy(), c.expn(), c.rejectBareNewline(), c.rejectLongDataLines(),
                 c.maxReceivedHeaders(), c.contentRejectPatterns(), c.postmasterAddress(), c.defaultDomain(), c.smtpPlaintextAuth(),
-                c.submissionPlaintextAuth());
+                c.submissionPlaintextAuth(), c.checkSenderDomain());
     }
 
     public SmtpSettings withErrorDelay(Duration delay) {
         return new SmtpSettings(hostname, maxMessageSize, maxRecipients, commandLineLimit, maxErrors, delay, vrfy, expn,
                 rejectBareNewline, rejectLongDataLines, maxReceivedHeaders, contentRules, postmaster, defaultDomain, mxPlaintextAuth,
-                submissionPlaintextAuth);
+                submissionPlaintextAuth, checkSenderDomain);
     }
 
     /**

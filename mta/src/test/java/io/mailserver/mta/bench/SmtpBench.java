@@ -1,5 +1,11 @@
 package io.mailserver.mta.bench;
 
+import io.mailserver.mta.smtp.SmtpContext;
+import io.mailserver.mta.smtp.SmtpSettings;
+import io.mailserver.mta.smtp.check.DkimVerification;
+import io.mailserver.mta.smtp.check.InboundChecks;
+import io.mailserver.mta.smtp.check.MailAuthChecks;
+import io.mailserver.testkit.dns.LoopbackDnsServer;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -36,7 +42,8 @@ import io.mailserver.store.jdbc.JdbcMailStore;
  * java -Xmx64m -cp mta/target/test-classes:mta/target/classes:$(cat mta/target/bench.cp) io.mailserver.mta.bench.SmtpBench [seconds]
  * </pre>
  * The 50 MB message goes first, on a fresh store; {@code seconds} (default 20, 0 to skip) is the length
- * of the throughput run. Client and server share the JVM: the heap figures include the client (which
+ * of the throughput run. With {@code -Dbench.auth=true} the client is untrusted and every message goes
+ * through the inbound checks (SPF, DMARC, Authentication-Results; DNS on loopback). Client and server share the JVM: the heap figures include the client (which
  * generates its lines on the fly) and the store.
  */
 public final class SmtpBench {
@@ -50,12 +57,30 @@ public final class SmtpBench {
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         Path dir = Files.createTempDirectory("smtp-bench-");
-        ServerConfig config = ServerConfig.fromMap(Map.of("server.data-dir", dir.toString(), "smtp.listen", "127.0.0.1:0",
+        Map<String, String> keys = new java.util.HashMap<>(Map.of("server.data-dir", dir.toString(), "smtp.listen", "127.0.0.1:0",
                 "server.hostname", "bench.example.test", "limits.message-size", "64M"));
+        // -Dbench.auth=true: the client is an untrusted Internet client and every message gets SPF, DMARC and
+        // Authentication-Results, with far.test's records on a DNS server on loopback (p=reject, SPF pass)
+        boolean auth = Boolean.getBoolean("bench.auth");
+        LoopbackDnsServer dns = auth ? new LoopbackDnsServer() : null;
+        if (auth) {
+            dns.txt("far.test", "v=spf1 ip4:127.0.0.0/8 -all").txt("_dmarc.far.test", "v=DMARC1; p=reject");
+            keys.put("network.trusted", "10.9.9.0/24");
+            keys.put("dns.resolver", "127.0.0.1:" + dns.address().port());
+        }
+        ServerConfig config = ServerConfig.fromMap(keys);
         try (JdbcMailStore store = JdbcMailStore.open(config)) {
             store.domains().add("example.test");
             store.users().add(MailAddress.parse("alice@example.test"), null, "pw".toCharArray());
-            SmtpService service = SmtpService.start(config, store);
+            SmtpService service;
+            if (auth) {
+                SmtpSettings settings = SmtpSettings.from(config);
+                service = SmtpService.start(config, new SmtpContext(settings, store, java.time.Clock.systemDefaultZone(),
+                        InboundChecks.standard(settings, store, java.util.Optional.empty(), MailAuthChecks.from(config, DkimVerification.NONE))));
+                System.out.println("inbound checks on: SPF, DMARC, Authentication-Results, reverse DNS");
+            } else {
+                service = SmtpService.start(config, store);
+            }
             try {
                 int port = service.port();
                 System.out.printf("machine: %d cores, java %s, max heap %d MB%n", Runtime.getRuntime().availableProcessors(),
@@ -70,6 +95,9 @@ public final class SmtpBench {
             } finally {
                 service.shutdown(java.time.Duration.ofSeconds(5));
             }
+        }
+        if (dns != null) {
+            dns.close();
         }
         deleteTree(dir);
     }

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mailserver.config.ServerConfig;
 import io.mailserver.mta.SmtpService;
+import io.mailserver.mta.smtp.SmtpContext;
+import io.mailserver.mta.smtp.SmtpSettings;
+import io.mailserver.mta.smtp.check.InboundChecks;
 import io.mailserver.mta.outbound.client.ClientTls;
 import io.mailserver.mta.outbound.client.Envelope;
 import io.mailserver.mta.outbound.client.MessageContent;
@@ -22,6 +25,7 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -67,8 +71,11 @@ class RelayBetweenServersTest {
         b.put("relay.poll-interval", "100ms");
         b.put("smtp.check-sender-domain", "true");
         ServerConfig configB = storeB.config().with(b);
-        smtpB = SmtpService.start(configB, storeB.store());
         outB = OutboundService.start(configB, storeB.store(), OutboundService.Options.defaults().withDns(dns).withTimeouts(FAST));
+        // as the launcher does: B's inbound checks ask the outbound side's resolver (smtp.check-sender-domain)
+        SmtpSettings settingsB = SmtpSettings.from(configB);
+        smtpB = SmtpService.start(configB, new SmtpContext(settingsB, storeB.store(), Clock.systemDefaultZone(),
+                InboundChecks.standard(settingsB, storeB.store(), Optional.of(outB.dns()))));
         outB.attachTo(smtpB.context());
 
         Map<String, String> a = new HashMap<>();

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.mailserver.config.ServerConfig;
-import io.mailserver.net.Line;
+import io.mailserver.session.Line;
 
 /**
  * Drives an {@link SmtpProtocol} without a network: text goes in as the client would send it in one

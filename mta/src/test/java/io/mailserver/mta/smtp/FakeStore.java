@@ -158,6 +158,14 @@ final class FakeStore implements MailStore {
         }
 
         @Override
+        public void prepend(byte[] headerLines) {
+            byte[] written = bytes.toByteArray();
+            bytes.reset();
+            bytes.writeBytes(headerLines);
+            bytes.writeBytes(written);
+        }
+
+        @Override
         public void addLocalRecipient(long userId) {
             local.add(userId);
         }

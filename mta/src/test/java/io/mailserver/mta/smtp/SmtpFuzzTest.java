@@ -13,7 +13,7 @@ import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.filter.codec.ProtocolCodecSession;
 
 import io.mailserver.config.ServerConfig;
-import io.mailserver.net.Line;
+import io.mailserver.session.Line;
 import io.mailserver.net.LineDecoder;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

@@ -11,6 +11,13 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.mailserver.mta.smtp.check.CheckResult;
+import io.mailserver.mta.smtp.check.DataCheck;
+import io.mailserver.mta.smtp.check.HeloCheck;
+import io.mailserver.mta.smtp.check.InboundChecks;
+import io.mailserver.mta.smtp.check.MailCheck;
+import io.mailserver.mta.smtp.check.MessageScan;
+
 /** The protocol core without sockets: exact replies for exact input. */
 class SmtpProtocolTest {
     static final String STRANGER = "192.0.2.10";
@@ -541,16 +548,34 @@ class SmtpProtocolTest {
     }
 
     @Test
-    void senderChecksArePluggable() {
-        Dialog d = greeted(STRANGER);
-        d.context.addSenderCheck((session, sender, params) -> sender.envelopeAddress().endsWith("@bad.test")
-                ? PolicyResult.reject(SmtpReply.of(550, "5.7.27", "Sender domain has null MX"))
-                : sender.envelopeAddress().endsWith("@slow.test")
-                ? PolicyResult.tempFail(SmtpReply.of(451, "4.4.3", "Try again"))
-                : PolicyResult.ACCEPT);
+    void everyStageTurnsItsCheckResultIntoTheReply() {
+        SmtpSettings settings = SmtpSettings.from(io.mailserver.config.ServerConfig.fromMap(Map.of("server.hostname", "mx.example.test")))
+                .withErrorDelay(java.time.Duration.ZERO);
+        MailCheck sender = (session, from, params) -> from.envelopeAddress().endsWith("@bad.test")
+                ? CheckResult.reject(550, "5.7.27", "Sender domain has null MX")
+                : from.envelopeAddress().endsWith("@slow.test") ? CheckResult.tempFail(451, "4.4.3", "Try again")
+                : from.envelopeAddress().endsWith("@evil.test") ? CheckResult.disconnect(554, "5.7.1", "Go away")
+                : CheckResult.accept();
+        HeloCheck helo = session -> session.helo().equals("liar.test") ? CheckResult.reject(550, "5.7.1", "Not you") : CheckResult.accept();
+        DataCheck stamp = (session, tx) -> new MessageScan() {
+            @Override
+            public CheckResult end() {
+                return CheckResult.acceptWithHeader("X-Checked: yes");
+            }
+        };
+        InboundChecks checks = InboundChecks.standard(settings, store, java.util.Optional.empty()).with(sender, helo, stamp);
+        Dialog d = new Dialog(new SmtpContext(settings, store, Dialog.CLOCK, checks), STRANGER, ListenerProfile.MX);
+        assertEquals("550 5.7.1 Not you\r\n", d.send("EHLO liar.test\r\n"));
+        assertEquals("503 5.5.1 Error: send HELO/EHLO first\r\n", d.send("MAIL FROM:<x@good.test>\r\n"));
+        d.each("EHLO c.test");
         assertEquals("550 5.7.27 Sender domain has null MX\r\n", d.send("MAIL FROM:<x@bad.test>\r\n"));
         assertEquals("451 4.4.3 Try again\r\n", d.send("MAIL FROM:<x@slow.test>\r\n"));
-        assertEquals("250 2.1.0 Ok\r\n", d.send("MAIL FROM:<x@good.test>\r\n"));
+        d.each("MAIL FROM:<x@good.test>", "RCPT TO:<bob@example.test>", "DATA");
+        assertTrue(d.send("Subject: s\r\n\r\nbody\r\n.\r\n").startsWith("250 "));
+        String stored = new String(store.committed.get(0).content(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(stored.startsWith("X-Checked: yes\r\nReceived: from c.test"), stored);
+        assertEquals("554 5.7.1 Go away\r\n", d.send("MAIL FROM:<x@evil.test>\r\n"));
+        assertTrue(d.closed);
     }
 
     @Test

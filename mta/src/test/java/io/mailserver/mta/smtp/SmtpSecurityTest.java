@@ -13,8 +13,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.mailserver.config.ServerConfig;
-import io.mailserver.net.LoginThrottle;
-import io.mailserver.net.tls.TlsInfo;
+import io.mailserver.session.LoginThrottle;
+import io.mailserver.session.TlsInfo;
 
 /** STARTTLS, AUTH and the submission rules in the protocol core: exact replies for exact input. */
 class SmtpSecurityTest {

@@ -1,7 +1,7 @@
 package io.mailserver.net.proxy;
 
 import io.mailserver.net.ClientAddress;
-import io.mailserver.net.Printable;
+import io.mailserver.session.Printable;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.function.Predicate;

@@ -11,6 +11,7 @@ import org.apache.mina.core.session.IoSession;
 import org.apache.mina.filter.ssl.SslFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.mailserver.session.TlsInfo;
 
 /**
  * TLS on a MINA session, for protocol adapters: switching a plaintext session to TLS (SMTP STARTTLS, RFC 3207;

@@ -14,7 +14,7 @@ import org.apache.mina.filter.ssl.SslFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.mailserver.net.Line;
+import io.mailserver.session.Line;
 
 /**
  * Makes sure that nothing a client sent in plaintext after STARTTLS/STLS is ever taken as a command sent under

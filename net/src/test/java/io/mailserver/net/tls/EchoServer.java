@@ -9,8 +9,9 @@ import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
 
 import io.mailserver.config.HostPort;
-import io.mailserver.net.Line;
+import io.mailserver.session.Line;
 import io.mailserver.net.Listener;
+import io.mailserver.session.TlsInfo;
 
 /**
  * A throwaway line server with SMTP-shaped replies, enough for {@code openssl s_client -starttls smtp}: a 220

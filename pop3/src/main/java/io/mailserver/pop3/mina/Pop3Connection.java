@@ -12,7 +12,7 @@ import org.apache.mina.core.session.IoSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.mailserver.net.Line;
+import io.mailserver.session.Line;
 import io.mailserver.net.ReadThrottle;
 import io.mailserver.net.ReplyBacklog;
 import io.mailserver.net.tls.StartTls;

@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.net.ClientAddress;
-import io.mailserver.net.Line;
+import io.mailserver.session.Line;
 import io.mailserver.net.tls.StartTls;
 import io.mailserver.net.tls.TlsFailureLog;
 import io.mailserver.pop3.Pop3Context;

@@ -4,10 +4,12 @@ import io.mailserver.store.Delivery;
 import io.mailserver.store.QueueEntry;
 import io.mailserver.store.StoreException;
 import io.mailserver.store.UncertainCommitException;
+import java.io.ByteArrayInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -17,6 +19,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -35,6 +38,7 @@ final class JdbcDelivery implements Delivery {
     private final OutputStream content;
     private final Set<Long> localUsers = new LinkedHashSet<>();
     private final Set<String> remoteAddresses = new LinkedHashSet<>();
+    private byte[] prefix = new byte[0];
     private boolean done;
     private boolean flushedByCommit;
 
@@ -65,6 +69,13 @@ final class JdbcDelivery implements Delivery {
     @Override
     public OutputStream content() {
         return content;
+    }
+
+    @Override
+    public void prepend(byte[] headerLines) {
+        byte[] joined = Arrays.copyOf(headerLines, headerLines.length + prefix.length);
+        System.arraycopy(prefix, 0, joined, headerLines.length, prefix.length);
+        prefix = joined;
     }
 
     @Override
@@ -129,7 +140,7 @@ final class JdbcDelivery implements Delivery {
 
     private long store(Connection c) throws SQLException {
         Instant now = Database.now();
-        long size = buffer.size();
+        long size = prefix.length + buffer.size();
         long messageId;
         try (PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO messages (queue_id, sender, size, received_at) VALUES (?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
@@ -194,7 +205,7 @@ final class JdbcDelivery implements Delivery {
 
     /** One row per 256 KiB, each inserted on its own so that the heap holds one chunk at a time. */
     private void storeChunks(Connection c, long messageId) throws SQLException {
-        try (InputStream in = buffer.openForReading();
+        try (InputStream in = new SequenceInputStream(new ByteArrayInputStream(prefix), buffer.openForReading());
              PreparedStatement ps = c.prepareStatement("INSERT INTO message_chunks (message_id, seq, data) VALUES (?, ?, ?)")) {
             int seq = 0;
             while (true) {

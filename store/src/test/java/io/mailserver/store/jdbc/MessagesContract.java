@@ -73,6 +73,25 @@ abstract class MessagesContract extends StoreTestBase {
     }
 
     @Test
+    void prependedHeaderLinesComeFirstAndCountInTheSize() throws IOException {
+        User alice = user("alice@example.test");
+        byte[] chunk = new byte[300 * 1024]; // more than one chunk behind the header
+        java.util.Arrays.fill(chunk, (byte) 'x');
+        String header = "Authentication-Results: mx.example.test; none\r\n";
+        try (Delivery d = store.messages().begin("a@remote.example", "Q1")) {
+            d.content().write("Received: by mx\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            d.content().write(chunk);
+            d.prepend(header.getBytes(StandardCharsets.US_ASCII));
+            d.addLocalRecipient(alice.id());
+            d.commit();
+        }
+        MaildropEntry e = store.maildrops().snapshot(alice.id()).get(0);
+        String expected = "Return-Path: <a@remote.example>\r\n" + header + "Received: by mx\r\n\r\n" + "x".repeat(chunk.length);
+        assertEquals(expected.length(), e.size());
+        assertEquals(expected, read(store.maildrops().open(alice.id(), e.uid())));
+    }
+
+    @Test
     void uidsIncreaseAndAreNeverReused() {
         User alice = user("alice@example.test");
         deliver("a@remote.example", "1\r\n", List.of(alice.id()), List.of());

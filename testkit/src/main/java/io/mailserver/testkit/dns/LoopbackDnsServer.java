@@ -20,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
+import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.MXRecord;
@@ -101,6 +102,17 @@ public final class LoopbackDnsServer implements AutoCloseable {
         return add(host, new AAAARecord(name(host), DClass.IN, 60, InetAddress.getByName(ip)));
     }
 
+    /** One TXT record made of these character-strings (each at most 255 octets, as on the wire). */
+    public LoopbackDnsServer txt(String name, String... strings) {
+        return add(name, new TXTRecord(name(name), DClass.IN, 60, List.of(strings)));
+    }
+
+    /** Removes every record of this name (it then answers NXDOMAIN). */
+    public LoopbackDnsServer remove(String name) {
+        records.remove(key(name));
+        return this;
+    }
+
     public LoopbackDnsServer servfail(String name) {
         servfail.add(key(name));
         return this;
@@ -112,19 +124,62 @@ public final class LoopbackDnsServer implements AutoCloseable {
         return this;
     }
 
+    /** One TXT record of raw octets, e.g. text that is not ASCII (each string at most 255 octets). */
+    public LoopbackDnsServer txtBytes(String name, byte[]... strings) {
+        List<String> escaped = new ArrayList<>();
+        for (byte[] string : strings) {
+            StringBuilder sb = new StringBuilder();
+            for (byte b : string) {
+                int octet = b & 0xff;
+                if (octet < 0x20 || octet > 0x7e || octet == '\\' || octet == '"') {
+                    sb.append(String.format("\\%03d", octet)); // dnsjava reads \DDD as one octet
+                } else {
+                    sb.append((char) octet);
+                }
+            }
+            escaped.add(sb.toString());
+        }
+        return add(name, new TXTRecord(name(name), DClass.IN, 60, escaped));
+    }
+
+    /** The PTR record of an address (its reverse name under in-addr.arpa or ip6.arpa) pointing at host. */
+    public LoopbackDnsServer ptr(String ip, String host) throws IOException {
+        Name reverse = ReverseMap.fromAddress(InetAddress.getByName(ip));
+        return add(reverse.toString(), new PTRRecord(reverse, DClass.IN, 60, name(host)));
+    }
+
+    /** An alias: every question about name is answered with the CNAME, which the resolver follows. */
+    public LoopbackDnsServer cname(String name, String target) {
+        return add(name, new CNAMERecord(name(name), DClass.IN, 60, name(target)));
+    }
+
+    /** Forgets every record, SERVFAIL and silent name: the server answers NXDOMAIN to everything. */
+    public LoopbackDnsServer clear() {
+        records.clear();
+        servfail.clear();
+        silent.clear();
+        return this;
+    }
+
     private LoopbackDnsServer add(String owner, Record r) {
         records.computeIfAbsent(key(owner), k -> new CopyOnWriteArrayList<>()).add(r);
         return this;
     }
 
+    /** Names in their DNS text form, so that a name with odd characters (a space) matches how a question names it. */
     private static String key(String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        return n.endsWith(".") ? n : n + ".";
+        n = n.endsWith(".") ? n : n + ".";
+        try {
+            return Name.fromString(n).toString().toLowerCase(Locale.ROOT);
+        } catch (TextParseException e) {
+            return n;
+        }
     }
 
     private static Name name(String s) {
         try {
-            return Name.fromString(key(s));
+            return Name.fromString(s.endsWith(".") ? s : s + ".");
         } catch (TextParseException e) {
             throw new IllegalArgumentException(e);
         }
@@ -203,7 +258,7 @@ public final class LoopbackDnsServer implements AutoCloseable {
         }
         List<Record> matching = new ArrayList<>();
         for (Record r : all) {
-            if (r.getType() == q.getType()) {
+            if (r.getType() == q.getType() || r.getType() == Type.CNAME) {
                 matching.add(r);
             }
         }

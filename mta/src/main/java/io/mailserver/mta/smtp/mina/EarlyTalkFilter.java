@@ -5,7 +5,7 @@ import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.core.write.WriteRequest;
 
-import io.mailserver.net.Line;
+import io.mailserver.session.Line;
 
 /**
  * Spots clients that talk before the greeting (RFC 5321 3.1 and 4.3.1: the client waits for the 220;

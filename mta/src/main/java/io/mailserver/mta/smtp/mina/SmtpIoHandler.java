@@ -28,7 +28,7 @@ import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.mta.smtp.SmtpProtocol;
 import io.mailserver.mta.smtp.SmtpSession;
 import io.mailserver.net.ClientAddress;
-import io.mailserver.net.Line;
+import io.mailserver.session.Line;
 import io.mailserver.net.Listener;
 import io.mailserver.net.ReadThrottle;
 import io.mailserver.net.ReplyBacklog;
@@ -139,6 +139,11 @@ public final class SmtpIoHandler extends IoHandlerAdapter {
             setIdle(io, commandTimeout);
             if (context.isShuttingDown()) {
                 send(io, protocol, Outcome.replyAndClose(Replies.shuttingDown(context.settings().hostname())));
+                return;
+            }
+            Outcome refused = protocol.onConnect(); // the CONNECT checks may block: here, not on the timer thread
+            if (refused != null) {
+                send(io, protocol, refused);
                 return;
             }
             if (greetPause.isZero()) {
