@@ -101,6 +101,17 @@ public final class LoopbackDnsServer implements AutoCloseable {
         return add(host, new AAAARecord(name(host), DClass.IN, 60, InetAddress.getByName(ip)));
     }
 
+    /** One TXT record made of these character-strings (each at most 255 octets, as on the wire). */
+    public LoopbackDnsServer txt(String name, String... strings) {
+        return add(name, new TXTRecord(name(name), DClass.IN, 60, List.of(strings)));
+    }
+
+    /** Removes every record of this name (it then answers NXDOMAIN). */
+    public LoopbackDnsServer remove(String name) {
+        records.remove(key(name));
+        return this;
+    }
+
     public LoopbackDnsServer servfail(String name) {
         servfail.add(key(name));
         return this;
