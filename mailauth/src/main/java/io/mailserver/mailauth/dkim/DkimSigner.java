@@ -19,10 +19,12 @@ import java.util.Set;
  * by every key (both algorithms hash with SHA-256), the message streamed through once.
  *
  * <pre>
- * DkimSigner.Signing s = signer.start(keys);
- * content.transferTo(s);               // or write() it in pieces
- * List&lt;String&gt; fields = s.finish(); // prepend these, in order, to the same content
+ * DkimSigner.Signing s = signer.start();
+ * content.transferTo(s);                   // or write() it in pieces
+ * List&lt;String&gt; fields = s.finish(keys); // prepend these, in order, to the same content
  * </pre>
+ * The keys are given at the end so that a caller can choose them from the header fields it has seen
+ * ({@link Signing#headers()}, e.g. the From: domain) without reading the message twice.
  */
 public final class DkimSigner {
     /**
@@ -51,28 +53,26 @@ public final class DkimSigner {
         this.clock = clock;
     }
 
-    public Signing start(List<Key> keys) {
-        return new Signing(List.copyOf(keys), clock.instant());
+    public Signing start() {
+        return new Signing(clock.instant());
     }
 
     /** Signs a whole stream (convenience for tests and small tools). */
     public List<String> sign(List<Key> keys, InputStream message) throws IOException {
-        Signing s = start(keys);
+        Signing s = start();
         message.transferTo(s);
-        return s.finish();
+        return s.finish(keys);
     }
 
     /** The message goes in through {@link #write}; {@link #finish} gives the fields. */
     public static final class Signing extends OutputStream {
-        private final List<Key> keys;
         private final Instant now;
         private final MessageDigest bodyDigest;
         private final MessageParser parser;
         private BodyCanonicalizer body;
         private List<HeaderField> headers;
 
-        private Signing(List<Key> keys, Instant now) {
-            this.keys = keys;
+        private Signing(Instant now) {
             this.now = now;
             try {
                 bodyDigest = MessageDigest.getInstance("SHA-256");
@@ -96,13 +96,18 @@ public final class DkimSigner {
             parser.write(b, off, len);
         }
 
+        /** The message's header fields, once the header section has been written (else empty). */
+        public List<HeaderField> headers() {
+            return headers == null ? List.of() : headers;
+        }
+
         /**
-         * The DKIM-Signature fields, one per key, each ending in CRLF.
+         * Ends the message and returns the DKIM-Signature fields, one per key, each ending in CRLF.
          *
          * @throws IllegalStateException if the message cannot be signed (no From: field, or a header
          *     section past the bound); the caller sends it unsigned and logs why
          */
-        public List<String> finish() {
+        public List<String> finish(List<Key> keys) {
             parser.finish();
             if (parser.headerOverflow()) {
                 throw new IllegalStateException("header section larger than " + MessageParser.MAX_HEADER_SECTION + " octets");
