@@ -71,17 +71,18 @@ public final class OutboundDkim {
             LOG.debug("{}: not DKIM-signed: {}", queueId, decision.why());
             return stored;
         }
-        Optional<List<DkimSigner.Key>> signingKeys = keysFor(decision.domain().get());
-        if (signingKeys.isEmpty()) {
-            LOG.debug("{}: not DKIM-signed: no active key for {} or a parent domain", queueId, decision.domain().get());
-            return stored;
-        }
         try {
+            Optional<List<DkimSigner.Key>> signingKeys = keysFor(decision.domain().get());
+            if (signingKeys.isEmpty()) {
+                LOG.debug("{}: not DKIM-signed: no active key for {} or a parent domain", queueId, decision.domain().get());
+                return stored;
+            }
             List<String> fields = signing.finish(signingKeys.get());
             LOG.debug("{}: DKIM-signed as {}", queueId, signingKeys.get().stream()
                     .map(k -> "d=" + k.domain() + " s=" + k.selector()).collect(Collectors.joining(", ")));
             return stored.withPrefix(String.join("", fields).getBytes(StandardCharsets.US_ASCII));
         } catch (IllegalStateException | IllegalArgumentException e) {
+            // a message without From: or with a huge header, or a stored key the JDK cannot read: send it as it is
             LOG.warn("{}: sent without DKIM signature: {}", queueId, e.getMessage());
             return stored;
         }
