@@ -15,7 +15,7 @@ import java.util.List;
 
 /** {@code mailctl dns records}: every DNS record a local domain needs to send and receive mail that is trusted. */
 @Command(name = "dns", synopsisSubcommandLabel = "ACTION",
-        description = "The DNS records a domain needs: MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT and client SRV records.")
+        description = "The DNS records a domain needs (MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, client SRV records), and a check of them.")
 public final class DnsCommand extends EntityCommand {
     /** RFC 8461 3.2: how long senders keep the policy; a day while the domain is new to MTA-STS. */
     static final long MTA_STS_MAX_AGE = 86_400;
@@ -46,6 +46,48 @@ public final class DnsCommand extends EntityCommand {
         for (String line : mtaStsPolicy(host).split("\r\n")) {
             out().println(";   " + line);
         }
+    }
+
+    @Command(name = "check", description = {
+            "Look every record up through the configured resolver (dns.resolver) and say whether it is right,",
+            "missing or wrong; also that each address of the host name has a PTR back to it.",
+            "Exit code 0 when all are right, 6 otherwise."})
+    int check(@Parameters(paramLabel = "DOMAIN") String name,
+              @Option(names = "--json", description = "One line of JSON: [{status, name, type, wanted, found}].") boolean json) {
+        String domain = Inputs.domain(name);
+        if (store().domains().find(domain).isEmpty()) {
+            throw CliException.notFound(domain + " is not a local domain (add it with: mailctl domain add " + domain + ")");
+        }
+        ServerConfig config = context().config();
+        String host = config.hostname().toLowerCase(java.util.Locale.ROOT) + ".";
+        DnsChecker checker = new DnsChecker(config.dnsResolver());
+        List<DnsChecker.Check> checks = new ArrayList<>();
+        for (DnsRecord r : records(domain, host, config, store().dkimKeys().list(domain))) {
+            checks.add(checker.check(r));
+        }
+        checks.add(checker.fcrdns(host));
+        if (json) {
+            List<Object> rows = new ArrayList<>();
+            for (DnsChecker.Check c : checks) {
+                java.util.Map<String, Object> row = Json.object();
+                row.put("status", c.status().name().toLowerCase(java.util.Locale.ROOT));
+                row.put("name", c.name());
+                row.put("type", c.type());
+                row.put("wanted", c.wanted());
+                row.put("found", c.found());
+                rows.add(row);
+            }
+            printJson(rows);
+        } else {
+            for (DnsChecker.Check c : checks) {
+                String line = String.format("%-7s %s %s", c.status().name().toLowerCase(java.util.Locale.ROOT), c.name(), c.type());
+                if (c.status() != DnsChecker.Status.RIGHT) {
+                    line += ": wanted " + c.wanted() + "; found " + (c.found().isEmpty() ? "nothing" : String.join(" | ", c.found()));
+                }
+                out().println(Table.clean(line));
+            }
+        }
+        return checks.stream().allMatch(c -> c.status() == DnsChecker.Status.RIGHT) ? ExitCode.OK : ExitCode.CHECK_FAILED;
     }
 
     static List<DnsRecord> records(String domain, String host, ServerConfig config, List<DkimKey> keys) {

@@ -19,6 +19,8 @@ public final class ExitCode {
     public static final int STORE_UNAVAILABLE = 4;
     /** The configuration file or a MAILSERVER_* environment variable is invalid. */
     public static final int CONFIG = 5;
+    /** {@code dns check}: a record is missing or wrong, or could not be looked up. */
+    public static final int CHECK_FAILED = 6;
     /** A bug in mailctl or the store (sysexits EX_SOFTWARE). */
     public static final int INTERNAL = 70;
 }
