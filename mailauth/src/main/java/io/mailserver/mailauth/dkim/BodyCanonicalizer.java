@@ -74,12 +74,8 @@ final class BodyCanonicalizer {
             pendingCr = false;
             content((byte) '\r');
         }
-        if (!relaxed && !anyContent) {
-            // 3.4.3: an empty body is one CRLF in simple
-            emit((byte) '\r');
-            emit((byte) '\n');
-        } else if (anyContent) {
-            // the body's last line, with a CRLF added if it had none (3.4.3, 3.4.4)
+        // the last line's CRLF, added if it had none (3.4.3, 3.4.4); an empty body is one CRLF in simple, nothing in relaxed
+        if (anyContent || !relaxed) {
             emit((byte) '\r');
             emit((byte) '\n');
         }

@@ -106,12 +106,13 @@ public final class DkimVerifier {
 
     /** One signature on its way: parsed at the end of the headers, body hashed while it streams, judged at the end. */
     private final class Check {
+        private final HeaderField field;
         private final List<HeaderField> fields;
         private ParsedSignature sig;
+        /** The verdict when the signature cannot even be checked (found at the end of the headers). */
         private DkimResult early;
         private MessageDigest digest;
         private BodyCanonicalizer body;
-        private final HeaderField field;
 
         Check(HeaderField field, List<HeaderField> fields, Instant now, boolean overLimit, boolean headerOverflow) {
             this.field = field;
