@@ -1,6 +1,7 @@
 package io.mailserver.admin;
 
 import io.mailserver.store.Alias;
+import io.mailserver.store.DkimKey;
 import io.mailserver.store.Domain;
 import io.mailserver.store.User;
 import picocli.CommandLine.Command;
@@ -19,7 +20,8 @@ import java.util.Set;
         description = "Add, list and remove the domains this server receives mail for.")
 public final class DomainCommand extends EntityCommand {
 
-    @Command(name = "add", description = "Add a local domain (stored in lower case).")
+    @Command(name = "add", description = {"Add a local domain (stored in lower case), with a first pair of DKIM keys",
+            "(RSA-2048 and Ed25519) so its mail is signed from the first message: publish them (mailctl dns records DOMAIN)."})
     void add(@Parameters(paramLabel = "DOMAIN", description = "e.g. example.org") String name) {
         String domain = Inputs.domain(name);
         if (store().domains().find(domain).isPresent()) {
@@ -27,6 +29,9 @@ public final class DomainCommand extends EntityCommand {
         }
         Domain added = store().domains().add(domain);
         out().println("added domain " + added.name());
+        List<DkimKey> keys = store().dkimKeys().add(domain, DkimKeyMaker.make(DkimKeyMaker.algorithms("both"), null, List.of(), Instant.now()));
+        out().println("added DKIM keys " + String.join(", ", keys.stream().map(k -> k.selector() + " (" + k.algorithm() + ")").toList())
+                + ": publish the records of: mailctl dns records " + domain);
     }
 
     @Command(name = "list", description = "List the local domains with their number of users and aliases.")

@@ -19,8 +19,8 @@ public final class ExitCode {
     public static final int STORE_UNAVAILABLE = 4;
     /** The configuration file or a MAILSERVER_* environment variable is invalid. */
     public static final int CONFIG = 5;
-    /** {@code mailctl status}: a configured listener does not answer, or the store is unreachable. */
-    public static final int NOT_ALL_UP = 6;
+    /** A check found a problem: {@code dns check} (a record missing, wrong or not looked up), {@code status} (a listener down, the store unreachable). */
+    public static final int CHECK_FAILED = 6;
     /** A bug in mailctl or the store (sysexits EX_SOFTWARE). */
     public static final int INTERNAL = 70;
 }

@@ -25,7 +25,7 @@ import java.util.Map;
         scope = ScopeType.INHERIT,
         versionProvider = Version.class,
         synopsisSubcommandLabel = "COMMAND",
-        description = "Manage the mail server's domains, users, aliases and outbound queue. Works while the server runs.",
+        description = "Manage the mail server's domains, users, aliases, outbound queue, DKIM keys and DNS records. Works while the server runs.",
         footer = {"", "Exit codes: 0 ok, 1 usage or bad input, 2 not found, 3 conflict,",
                 "4 store unavailable, 5 bad configuration. See docs/mailctl.md."},
         subcommands = {
@@ -34,6 +34,8 @@ import java.util.Map;
                 AliasCommand.class,
                 QueueCommand.class,
                 StatusCommand.class,
+                DkimCommand.class,
+                DnsCommand.class,
         })
 public final class Mailctl implements Runnable {
     @Spec

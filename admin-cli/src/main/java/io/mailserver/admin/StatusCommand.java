@@ -125,7 +125,7 @@ public final class StatusCommand extends EntityCommand {
             Table.printRecord(out(), pairs);
         }
         if (!allUp) {
-            throw new CliException(ExitCode.NOT_ALL_UP, "not everything is up" + (storeUp ? "" : ": the store is unreachable"));
+            throw new CliException(ExitCode.CHECK_FAILED, "not everything is up" + (storeUp ? "" : ": the store is unreachable"));
         }
     }
 

@@ -29,7 +29,8 @@ class MailctlScenarioTest {
     void createsListsChangesPasswordAndDisables() {
         CliRun cli = new CliRun(dir);
 
-        ok(cli.run("domain", "add", "Example.TEST"), "added domain example.test\n");
+        assertMatches("added domain example.test\nadded DKIM keys \\d{6}r \\(rsa\\), \\d{6}e \\(ed25519\\):"
+                + " publish the records of: mailctl dns records example.test\n", ok(cli.run("domain", "add", "Example.TEST")).out());
         ok(cli.runWithStdin("alice-pw-1\n", "user", "add", "alice@example.test", "--name", "Alice Liddell", "--password-stdin"),
                 "added user alice@example.test with an empty mailbox\n");
         ok(cli.runWithStdin("bob-pw-1\r\n", "user", "add", "Bob@Example.Test", "--password-stdin"),

@@ -94,6 +94,7 @@ public final class ConfigKeys {
     public static final String RELAY_CONCURRENCY_PER_DESTINATION = "relay.concurrency-per-destination";
     public static final String RELAY_CONNECT_TIMEOUT = "relay.connect-timeout";
     public static final String DNS_RESOLVER = "dns.resolver";
+    public static final String DKIM_SIGN = "dkim.sign";
 
     public static final String LOG_FILE = "log.file";
     public static final String LOG_LEVEL = "log.level";
@@ -202,6 +203,8 @@ public final class ConfigKeys {
         key(QUEUE_HISTORY_RETENTION, "7d", DURATION, "How long delivered and failed queue rows stay for mailctl queue list before the queue runner"
                 + " purges them with their content (0: at once); mailctl queue purge uses it too.");
         key(DNS_RESOLVER, "", LISTEN_OR_EMPTY, "DNS server as host:port (empty: the system's resolvers).");
+        key(DKIM_SIGN, "true", BOOLEAN, "DKIM-sign mail from local domains as it leaves (authenticated, trusted networks, the server's own notices),"
+                + " with the active keys of mailctl dkim; false sends it unsigned.");
 
         key(LOG_FILE, "", PATH, "Also log to this file, rolled daily (relative paths are under the data directory; empty: console only).");
         choice(LOG_LEVEL, "info", List.of("error", "warn", "info", "debug", "trace"), "Log level of the server's own loggers.");

@@ -392,6 +392,10 @@ public final class ServerConfig {
         return Integer.parseInt(get(ConfigKeys.SMTP_MAX_RECEIVED_HEADERS));
     }
 
+    public boolean dkimSign() {
+        return Boolean.parseBoolean(get(ConfigKeys.DKIM_SIGN));
+    }
+
     public boolean checkSenderDomain() {
         return Boolean.parseBoolean(get(ConfigKeys.SMTP_CHECK_SENDER_DOMAIN));
     }

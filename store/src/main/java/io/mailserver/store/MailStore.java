@@ -8,6 +8,8 @@ public interface MailStore extends AutoCloseable {
 
     AliasRepository aliases();
 
+    DkimKeyStore dkimKeys();
+
     Directory directory();
 
     MessageStore messages();

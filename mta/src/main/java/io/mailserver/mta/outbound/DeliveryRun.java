@@ -49,7 +49,7 @@ final class DeliveryRun implements AutoCloseable {
      * @param lease how long a claim holds (relay.lease): the run extends it by this much before it reports failures
      */
     record Context(QueueStore queue, Router router, Bouncer bouncer, RetrySchedule schedule, SmtpTimeouts timeouts, ClientTls clientTls,
-                   String heloName, Clock clock, Duration lease) {
+                   String heloName, Clock clock, Duration lease, OutboundDkim dkim) {
     }
 
     private final Context ctx;
@@ -75,7 +75,7 @@ final class DeliveryRun implements AutoCloseable {
     void deliver(OutboundJob job) {
         MessageContent content;
         try {
-            content = MessageContent.scan(() -> ctx.queue().openContent(job.messageId));
+            content = ctx.dkim().prepare(job.queueId, () -> ctx.queue().openContent(job.messageId));
         } catch (NotFoundException e) {
             LOG.info("{}: message deleted while queued; nothing to send", job.queueId);
             job.rows.forEach(r -> finished.accept(r.id()));

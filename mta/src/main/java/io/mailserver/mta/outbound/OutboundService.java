@@ -1,6 +1,7 @@
 package io.mailserver.mta.outbound;
 
 import io.mailserver.config.ServerConfig;
+import io.mailserver.mailauth.dkim.DkimSigner;
 import io.mailserver.mta.outbound.client.ClientTls;
 import io.mailserver.mta.outbound.client.SmtpTimeouts;
 import io.mailserver.mta.outbound.dns.DnsResolver;
@@ -85,7 +86,8 @@ public final class OutboundService {
         SmtpTimeouts timeouts = options.timeouts().orElseGet(() -> SmtpTimeouts.rfc5321(config.relayConnectTimeout()));
         Bouncer bouncer = new Bouncer(store.messages(), store.directory(), hostname);
         DeliveryRun.Context ctx = new DeliveryRun.Context(store.queue(), router, bouncer, RetrySchedule.from(config), timeouts, options.clientTls(),
-                hostname, options.clock(), config.relayLease());
+                hostname, options.clock(), config.relayLease(),
+                new OutboundDkim(store.dkimKeys(), config::isTrusted, new DkimSigner(options.clock()), config.dkimSign()));
         String runnerId = options.runnerId().orElseGet(() -> hostname + "/" + ManagementFactory.getRuntimeMXBean().getName() + "/"
                 + Integer.toHexString(new Random().nextInt()));
         QueueRunner runner = new QueueRunner(runnerId, store.queue(), router, ctx, config.relayRoutes(), config.relayConcurrency(),

@@ -18,6 +18,8 @@ import io.mailserver.store.Alias;
 import io.mailserver.store.AliasRepository;
 import io.mailserver.store.Delivery;
 import io.mailserver.store.Directory;
+import io.mailserver.store.DkimKey;
+import io.mailserver.store.DkimKeyStore;
 import io.mailserver.store.Domain;
 import io.mailserver.store.DomainRepository;
 import io.mailserver.store.MailAddress;
@@ -298,6 +300,41 @@ final class FakeStore implements MailStore {
             @Override
             public void remove(MailAddress alias, List<MailAddress> targets) {
                 throw new UnsupportedOperationException();
+            }
+        };
+    }
+
+    @Override
+    public DkimKeyStore dkimKeys() {
+        return new DkimKeyStore() {
+            @Override
+            public List<DkimKey> add(String domain, List<DkimKey.New> keys) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public List<DkimKey> rotate(String domain, List<DkimKey.New> keys) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public DkimKey retire(String domain, String selector) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public List<DkimKey> list() {
+                return List.of();
+            }
+
+            @Override
+            public List<DkimKey> list(String domain) {
+                return List.of();
+            }
+
+            @Override
+            public List<DkimKey.Signing> signingKeys(String domain) {
+                return List.of();
             }
         };
     }

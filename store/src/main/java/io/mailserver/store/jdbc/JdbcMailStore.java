@@ -7,6 +7,7 @@ import io.mailserver.store.AliasRepository;
 import io.mailserver.store.DataDirectory;
 import io.mailserver.store.Delivery;
 import io.mailserver.store.Directory;
+import io.mailserver.store.DkimKeyStore;
 import io.mailserver.store.DomainRepository;
 import io.mailserver.store.MailStore;
 import io.mailserver.store.MaildropStore;
@@ -74,6 +75,7 @@ public final class JdbcMailStore implements MailStore {
     private final JdbcDirectory directory;
     private final JdbcMaildrops maildrops;
     private final JdbcQueue queue;
+    private final JdbcDkimKeys dkimKeys;
     private final MessageStore messages;
     private final ContentSweeper sweeper;
 
@@ -87,6 +89,7 @@ public final class JdbcMailStore implements MailStore {
         this.directory = new JdbcDirectory(db);
         this.maildrops = new JdbcMaildrops(db);
         this.queue = new JdbcQueue(db);
+        this.dkimKeys = new JdbcDkimKeys(db);
         this.messages = (sender, queueId) -> new JdbcDelivery(db, tempDir, sender, queueId);
         this.sweeper = new ContentSweeper(db);
     }
@@ -293,6 +296,11 @@ public final class JdbcMailStore implements MailStore {
     @Override
     public Directory directory() {
         return directory;
+    }
+
+    @Override
+    public DkimKeyStore dkimKeys() {
+        return dkimKeys;
     }
 
     @Override

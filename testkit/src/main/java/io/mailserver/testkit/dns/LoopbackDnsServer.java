@@ -30,6 +30,7 @@ import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
@@ -105,6 +106,10 @@ public final class LoopbackDnsServer implements AutoCloseable {
     /** One TXT record made of these character-strings (each at most 255 octets, as on the wire). */
     public LoopbackDnsServer txt(String name, String... strings) {
         return add(name, new TXTRecord(name(name), DClass.IN, 60, List.of(strings)));
+    }
+
+    public LoopbackDnsServer srv(String name, int priority, int weight, int port, String target) {
+        return add(name, new SRVRecord(name(name), DClass.IN, 60, priority, weight, port, name(target)));
     }
 
     /** Removes every record of this name (it then answers NXDOMAIN). */

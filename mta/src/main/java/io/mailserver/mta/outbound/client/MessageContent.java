@@ -1,7 +1,10 @@
 package io.mailserver.mta.outbound.client;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.SequenceInputStream;
 
 /** A message to send: opened as a stream each time it is needed, with what MAIL FROM must declare. */
 public interface MessageContent {
@@ -15,12 +18,18 @@ public interface MessageContent {
 
     /** Reads the content once to learn its size and whether it has 8-bit octets. */
     static MessageContent scan(ContentOpener opener) throws IOException {
+        return scan(opener, OutputStream.nullOutputStream());
+    }
+
+    /** As {@link #scan(ContentOpener)}, handing every octet read to {@code alsoTo} as well (e.g. a DKIM signer). */
+    static MessageContent scan(ContentOpener opener, OutputStream alsoTo) throws IOException {
         long size = 0;
         boolean eightBit = false;
         byte[] buf = new byte[16 * 1024];
         try (InputStream in = opener.open()) {
             int n;
             while ((n = in.read(buf)) > 0) {
+                alsoTo.write(buf, 0, n);
                 size += n;
                 if (!eightBit) {
                     for (int i = 0; i < n; i++) {
@@ -48,6 +57,27 @@ public interface MessageContent {
             @Override
             public boolean eightBit() {
                 return finalEightBit;
+            }
+        };
+    }
+
+    /** This content with header lines in front of it (DKIM-Signature fields), streamed, not copied. */
+    default MessageContent withPrefix(byte[] prefix) {
+        MessageContent stored = this;
+        return new MessageContent() {
+            @Override
+            public InputStream open() throws IOException {
+                return new SequenceInputStream(new ByteArrayInputStream(prefix), stored.open());
+            }
+
+            @Override
+            public long size() {
+                return stored.size() + prefix.length;
+            }
+
+            @Override
+            public boolean eightBit() {
+                return stored.eightBit();
             }
         };
     }

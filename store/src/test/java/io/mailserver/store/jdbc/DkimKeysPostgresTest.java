@@ -1,0 +1,8 @@
+package io.mailserver.store.jdbc;
+
+class DkimKeysPostgresTest extends DkimKeysContract {
+    @Override
+    Backend backend() {
+        return Backend.POSTGRES;
+    }
+}
