@@ -4,11 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mailserver.mailauth.dkim.DkimAlgorithm;
+import io.mailserver.mailauth.dkim.DkimKeys;
+import io.mailserver.mailauth.dkim.DkimSigner;
 import io.mailserver.mailauth.spf.DnsjavaSpfDns;
+import io.mailserver.mta.smtp.check.DkimSignatureVerification;
 import io.mailserver.mta.smtp.check.DkimVerification;
 import io.mailserver.mta.smtp.check.MailAuthChecks;
 import io.mailserver.testkit.dns.LoopbackDnsServer;
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -53,6 +60,15 @@ class MailAuthenticationTest {
         dns.close();
     }
 
+    /** As {@link #start(Map)}, with the real DKIM verifier looking keys up in the loopback DNS. */
+    private void startVerifying() {
+        Map<String, String> keys = new HashMap<>();
+        keys.put("network.trusted", "10.9.9.0/24");
+        keys.put("dns.resolver", "127.0.0.1:" + dns.address().port());
+        keys.put("auth.dns-timeout", "2s");
+        server = SmtpTestServer.start(keys, config -> MailAuthChecks.from(config, DkimSignatureVerification.from(config)));
+    }
+
     private void start(Map<String, String> extra) {
         Map<String, String> keys = new HashMap<>(extra);
         keys.put("network.trusted", keys.getOrDefault("network.trusted", "10.9.9.0/24"));
@@ -75,6 +91,38 @@ class MailAuthenticationTest {
 
     private String stored() {
         return new String(server.lastMessage(server.alice), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aValidDkimSignatureAlignsDmarcWhereSpfFailsAndATamperedOneIsRefused() throws Exception {
+        // a newsletter domain that sends through someone else's servers: SPF fails here, DKIM carries DMARC
+        KeyPair pair = DkimKeys.generate(DkimAlgorithm.ED25519_SHA256);
+        String record = DkimKeys.keyRecord(DkimAlgorithm.ED25519_SHA256,
+                DkimKeys.publicKeyRecordBytes(DkimAlgorithm.ED25519_SHA256, pair.getPublic()));
+        dns.txt("sel._domainkey.signed.example", DkimKeys.txtStrings(record).toArray(String[]::new));
+        dns.txt("signed.example", "v=spf1 ip4:192.0.2.1 -all").txt("_dmarc.signed.example", "v=DMARC1; p=reject");
+        startVerifying();
+        String message = "From: <news@signed.example>\r\nSubject: test\r\n\r\nHello.\r\n";
+        String signature = String.join("", new DkimSigner(Clock.systemUTC()).sign(
+                List.of(new DkimSigner.Key("signed.example", "sel", DkimAlgorithm.ED25519_SHA256, pair.getPrivate())),
+                new ByteArrayInputStream(message.getBytes(StandardCharsets.US_ASCII))));
+
+        String reply = send("news@signed.example", signature + "From: <news@signed.example>\r\n");
+        assertTrue(reply.startsWith("250 "), reply);
+        String stored = stored();
+        assertTrue(stored.contains("dkim=pass") && stored.contains("header.d=signed.example"), stored);
+        assertTrue(stored.contains("dmarc=pass"), stored);
+
+        // the same signature over a changed body: DKIM fails, SPF fails, p=reject
+        try (RawSmtp c = server.connect()) {
+            c.reply();
+            c.cmd("EHLO client.test");
+            assertTrue(c.cmd("MAIL FROM:<news@signed.example>").startsWith("250"));
+            assertTrue(c.cmd("RCPT TO:<alice@example.test>").startsWith("250"));
+            assertTrue(c.cmd("DATA").startsWith("354"));
+            String refused = c.cmd(signature + "From: <news@signed.example>\r\nSubject: test\r\n\r\nHello, changed.\r\n.");
+            assertTrue(refused.startsWith("550 5.7.1"), refused);
+        }
     }
 
     @Test

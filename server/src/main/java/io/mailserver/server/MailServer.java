@@ -17,7 +17,7 @@ import io.mailserver.mta.SmtpService;
 import io.mailserver.mta.outbound.OutboundService;
 import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.mta.smtp.SmtpSettings;
-import io.mailserver.mta.smtp.check.DkimVerification;
+import io.mailserver.mta.smtp.check.DkimSignatureVerification;
 import io.mailserver.mta.smtp.check.InboundChecks;
 import io.mailserver.mta.smtp.check.MailAuthChecks;
 import io.mailserver.session.LoginThrottle;
@@ -73,9 +73,9 @@ public final class MailServer implements AutoCloseable {
         outbound = OutboundService.start(config, store);
         services.add(() -> outbound.stop(config.shutdownGrace()));
         SmtpSettings settings = SmtpSettings.from(config);
-        // with SPF, DMARC, Authentication-Results, blocklists and reverse DNS; DKIM verification plugs in as DkimVerification
+        // with SPF, DKIM, DMARC, Authentication-Results, blocklists and reverse DNS
         InboundChecks checks = InboundChecks.standard(settings, store, Optional.of(outbound.dns()),
-                MailAuthChecks.from(config, DkimVerification.NONE));
+                MailAuthChecks.from(config, DkimSignatureVerification.from(config)));
         SmtpContext context = new SmtpContext(settings, store, Clock.systemDefaultZone(), checks);
         outbound.attachTo(context);
         smtp = SmtpService.start(config, context, tls, throttle);
