@@ -14,6 +14,7 @@ import io.mailserver.session.Line;
 import io.mailserver.session.Printable;
 import io.mailserver.session.TlsInfo;
 import io.mailserver.store.Delivery;
+import io.mailserver.store.QueueIds;
 import io.mailserver.store.StoreException;
 import io.mailserver.store.UncertainCommitException;
 

@@ -21,7 +21,6 @@ public final class SmtpSession {
     private final ListenerProfile profile;
     private String helo;
     private boolean esmtp;
-    private boolean tlsActive;
     private TlsInfo tls;
     private String authenticatedUser;
     private int errorCount;
@@ -86,11 +85,7 @@ public final class SmtpSession {
     }
 
     public boolean tlsActive() {
-        return tlsActive;
-    }
-
-    public void setTlsActive(boolean tlsActive) {
-        this.tlsActive = tlsActive;
+        return tls != null;
     }
 
     /** What the TLS handshake negotiated (for the Received header and logs), or null without TLS. */
@@ -101,7 +96,6 @@ public final class SmtpSession {
     /** The TLS handshake completed: from now on the session is encrypted. */
     public void tlsEstablished(TlsInfo negotiated) {
         this.tls = negotiated;
-        this.tlsActive = true;
     }
 
     /**

@@ -8,13 +8,7 @@ import io.mailserver.mta.smtp.Transaction;
  * The message as stored (without our Received header) may not exceed {@code limits.message-size}: past it nothing
  * more is stored, the rest is read, and the end of data gets {@code 552 5.3.4}.
  */
-public final class MessageSizeCheck implements DataCheck {
-    private final long maxMessageSize;
-
-    public MessageSizeCheck(long maxMessageSize) {
-        this.maxMessageSize = maxMessageSize;
-    }
-
+public record MessageSizeCheck(long maxMessageSize) implements DataCheck {
     @Override
     public MessageScan open(SmtpSession session, Transaction transaction) {
         return new MessageScan() {
