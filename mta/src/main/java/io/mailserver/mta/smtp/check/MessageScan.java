@@ -12,6 +12,15 @@ public interface MessageScan {
         return CheckResult.accept();
     }
 
+    /**
+     * Whether to store this header field (asked after every scan has seen it, and only for a field that came whole):
+     * false leaves it out of the stored message, e.g. an {@code Authentication-Results} field that claims to be ours
+     * (RFC 8601 5).
+     */
+    default boolean keep(HeaderField field) {
+        return true;
+    }
+
     /** The empty line that ends the header section (absent when the message has no body). */
     default CheckResult headerEnd() {
         return CheckResult.accept();
