@@ -55,19 +55,8 @@ final class DataCommand implements CommandHandler {
         }
     }
 
-    /** One message on its way in after 354. */
-    static final class Message {
-        private final Delivery delivery;
-        private final MessageReceiver receiver;
-        private final String queueId;
-        private final Transaction envelope;
-
-        private Message(Delivery delivery, MessageReceiver receiver, String queueId, Transaction envelope) {
-            this.delivery = delivery;
-            this.receiver = receiver;
-            this.queueId = queueId;
-            this.envelope = envelope;
-        }
+    /** One message on its way in after 354: where it is stored, what reads it, its queue id and its envelope. */
+    record Message(Delivery delivery, MessageReceiver receiver, String queueId, Transaction envelope) {
 
         /** @return true when this line was the terminating "." (then call {@link #finish}). */
         boolean accept(Line line) {
