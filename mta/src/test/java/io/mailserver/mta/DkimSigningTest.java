@@ -70,7 +70,7 @@ class DkimSigningTest {
         server.store().aliases().add(MailAddress.parse("gone@example.test"), List.of(MailAddress.parse("nobody@remote.test")));
         outbound = OutboundService.start(server.config, server.store(), OutboundService.Options.defaults()
                 .withTimeouts(SmtpTimeouts.uniform(Duration.ofSeconds(2), Duration.ofSeconds(10))));
-        outbound.attachTo(server.service.context());
+        server.service.context().addRemoteQueuedListener(outbound::wakeUp);
         verifier = new DkimVerifier(DnsjavaTxtLookup.forServer("127.0.0.1", dns.address().port(), Duration.ofSeconds(2)), Clock.systemUTC());
     }
 

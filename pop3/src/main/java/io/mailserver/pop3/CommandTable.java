@@ -47,7 +47,7 @@ public final class CommandTable {
         Map<String, Entry> m = new LinkedHashMap<>();
         put(m, "USER", auth, new UserCommand());
         put(m, "PASS", auth, new PassCommand());
-        put(m, "AUTH", auth, new AuthCommand());
+        put(m, "AUTH", auth, new Pop3AuthCommand());
         put(m, "APOP", auth, new ApopCommand());
         put(m, "CAPA", both, new CapaCommand());
         put(m, "QUIT", both, new QuitCommand());
@@ -103,10 +103,6 @@ public final class CommandTable {
 
     public Optional<Entry> find(String verb) {
         return Optional.ofNullable(entries.get(verb));
-    }
-
-    public Set<String> verbs() {
-        return entries.keySet();
     }
 
     /** The CAPA lines for this session, in table order. */

@@ -88,8 +88,4 @@ final class MaildropLease {
             log.warn("cannot release maildrop lock of user {} (it expires in {}): {}", lock.userId(), ttl, e.getMessage());
         }
     }
-
-    synchronized boolean isReleased() {
-        return released;
-    }
 }

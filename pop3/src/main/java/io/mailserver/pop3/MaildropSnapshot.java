@@ -79,23 +79,11 @@ final class MaildropSnapshot {
         return total;
     }
 
-    int markedCount() {
-        return deleted.cardinality();
-    }
-
     List<Long> markedUids() {
         List<Long> out = new ArrayList<>(deleted.cardinality());
         for (int i = deleted.nextSetBit(0); i >= 0; i = deleted.nextSetBit(i + 1)) {
             out.add(uids[i]);
         }
         return out;
-    }
-
-    long markedSize() {
-        long total = 0;
-        for (int i = deleted.nextSetBit(0); i >= 0; i = deleted.nextSetBit(i + 1)) {
-            total += sizes[i];
-        }
-        return total;
     }
 }

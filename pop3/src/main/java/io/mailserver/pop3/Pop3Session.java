@@ -54,7 +54,7 @@ public final class Pop3Session {
         this.settings = ctx.settings();
         this.remote = remote;
         this.login = new Login(ctx.users(), ctx.throttle(), settings.defaultDomain(), settings.authFailureDelay(), settings.authFailureDelayMax())
-                .client("pop3", remote);
+                .client(remote);
     }
 
     /** RFC 1939 section 4: the greeting. No APOP timestamp: APOP is not offered (see {@link ApopCommand}). */
@@ -107,7 +107,7 @@ public final class Pop3Session {
         }
         if (saslPending) {
             saslPending = false;
-            return AuthCommand.respond(this, line.bytes());
+            return Pop3AuthCommand.respond(this, line.bytes());
         }
         CommandLine command = CommandLine.parse(line.bytes());
         if (command == null) {
@@ -340,10 +340,6 @@ public final class Pop3Session {
         releaseLock();
         log.info("pop3 session end: user={} from {} reason={}: {}", user == null ? "-" : user.address(), remote.getHostAddress(),
                 endReason, stats.summary());
-    }
-
-    public boolean isEnded() {
-        return ended;
     }
 
     private void releaseLock() {

@@ -77,11 +77,6 @@ public record Pop3Settings(String hostname, Optional<String> defaultDomain, Dura
                 maxAuthFailuresPerConnection, first, max, errorDelay);
     }
 
-    public Pop3Settings withAuthFailureLimits(int perAddress, Duration window, int perConnection) {
-        return new Pop3Settings(hostname, defaultDomain, idleTimeout, lockTtl, maxErrors, perAddress, window,
-                perConnection, authFailureDelay, authFailureDelayMax, errorDelay);
-    }
-
     public Pop3Settings withErrorDelay(Duration d) {
         return new Pop3Settings(hostname, defaultDomain, idleTimeout, lockTtl, maxErrors, maxAuthFailuresPerAddress, authFailureWindow,
                 maxAuthFailuresPerConnection, authFailureDelay, authFailureDelayMax, d);

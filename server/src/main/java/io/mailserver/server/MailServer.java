@@ -77,7 +77,7 @@ public final class MailServer implements AutoCloseable {
         InboundChecks checks = InboundChecks.standard(settings, store, Optional.of(outbound.dns()),
                 MailAuthChecks.from(config, DkimSignatureVerification.from(config)));
         SmtpContext context = new SmtpContext(settings, store, Clock.systemDefaultZone(), checks);
-        outbound.attachTo(context);
+        context.addRemoteQueuedListener(outbound::wakeUp); // a message queued for a remote recipient wakes the runner at once
         smtp = SmtpService.start(config, context, tls, throttle);
         services.add(() -> smtp.shutdown(config.shutdownGrace()));
         pop3 = Pop3Service.start(config, store, tls, throttle);

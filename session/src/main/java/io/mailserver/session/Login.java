@@ -62,9 +62,9 @@ public final class Login {
         this.maxDelay = maxDelay;
     }
 
-    /** One connection's logins: {@code protocol} ("smtp", "pop3") names them in the log. */
-    public Client client(String protocol, InetAddress address) {
-        return new Client(protocol, address);
+    /** The logins of one connection from {@code address}. */
+    public Client client(InetAddress address) {
+        return new Client(address);
     }
 
     /** The delay of the n-th failure on one connection: doubling from the first, capped. */
@@ -78,12 +78,10 @@ public final class Login {
 
     /** The logins of one connection, which counts its own failures for the delays. Not thread-safe, like a session. */
     public final class Client {
-        private final String protocol;
         private final InetAddress address;
         private int failures;
 
-        private Client(String protocol, InetAddress address) {
-            this.protocol = protocol;
+        private Client(InetAddress address) {
             this.address = address;
         }
 
@@ -101,7 +99,7 @@ public final class Login {
          * {@code authzid} (SASL's authorization identity) may be empty or name the same user: nobody may act for
          * someone else. {@code password} is wiped before this returns.
          *
-         * @param what         names the attempt in the failure's log line, e.g. {@code AUTH PLAIN} or {@code pop3 login}
+         * @param what         names the attempt in its log lines, e.g. {@code AUTH PLAIN} or {@code pop3 login}
          * @param clientForLog how the protocol names the client in its log lines
          */
         public Result attempt(String what, String clientForLog, String authcid, String authzid, char[] password) {
@@ -109,7 +107,7 @@ public final class Login {
                 // counted before the password check, so parallel connections cannot all slip under the limit
                 Optional<LoginThrottle.Attempt> granted = throttle.tryAcquire(address);
                 if (granted.isEmpty()) {
-                    log.info("{} login refused from {}: too many failed logins from that address", protocol, clientForLog);
+                    log.info("{} refused from {}: too many failed logins from that address", what, clientForLog);
                     return new Result(Outcome.THROTTLED, null, failures, Duration.ZERO);
                 }
                 Optional<User> user;
@@ -121,7 +119,7 @@ public final class Login {
                         user = users.authenticate(name.orElse(NOBODY), password);
                     } catch (StoreException e) {
                         attempt.refund(); // no password was checked
-                        log.warn("{} login unavailable: {}", protocol, e.getMessage());
+                        log.warn("{} unavailable: {}", what, e.getMessage());
                         return new Result(Outcome.UNAVAILABLE, null, failures, Duration.ZERO);
                     }
                     // RFC 4616 2 (passwd = 1*SAFE): an empty password is never right, whatever a store holds

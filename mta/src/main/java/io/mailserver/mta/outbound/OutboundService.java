@@ -7,7 +7,6 @@ import io.mailserver.mta.outbound.client.SmtpTimeouts;
 import io.mailserver.mta.outbound.dns.DnsResolver;
 import io.mailserver.mta.outbound.dns.DnsjavaResolver;
 import io.mailserver.mta.outbound.dsn.Bouncer;
-import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.store.MailStore;
 import java.lang.management.ManagementFactory;
 import java.security.SecureRandom;
@@ -19,7 +18,7 @@ import java.util.Random;
 /**
  * Outbound delivery as the launcher sees it: {@link #start(ServerConfig, MailStore)} builds the
  * resolver, router and queue runner from the configuration and starts the runner;
- * {@link #wakeUp()} after SMTP queued a remote recipient; {@link #stop(Duration)} on shutdown.
+ * {@link #wakeUp()} after SMTP queued a remote recipient (the launcher makes the SMTP context call it); {@link #stop(Duration)} on shutdown.
  */
 public final class OutboundService {
     private final QueueRunner runner;
@@ -102,11 +101,6 @@ public final class OutboundService {
     /** The resolver the outbound side uses; the launcher gives it to the inbound checks that need DNS too. */
     public DnsResolver dns() {
         return dns;
-    }
-
-    /** Plugs outbound delivery into an SMTP server: every message it queues for a remote recipient wakes the queue runner at once. */
-    public void attachTo(SmtpContext smtp) {
-        smtp.addRemoteQueuedListener(runner::wakeUp);
     }
 
     public void wakeUp() {

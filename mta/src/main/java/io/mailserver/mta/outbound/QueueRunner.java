@@ -390,14 +390,4 @@ public final class QueueRunner {
             return at < 0 ? "" : recipient.substring(at + 1).toLowerCase(java.util.Locale.ROOT);
         }
     }
-
-    /** For tests and mailctl-like status: rows this runner holds now. */
-    int heldRows() {
-        return held.size();
-    }
-
-    /** For tests: deliveries running now. */
-    int runningDeliveries() {
-        return running.get();
-    }
 }

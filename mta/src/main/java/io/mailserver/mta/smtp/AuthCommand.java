@@ -129,7 +129,7 @@ final class AuthCommand implements CommandHandler {
     }
 
     private Login.Client client(SmtpSession session) {
-        return session.loginClient(() -> login.client("smtp", session.remoteAddress()));
+        return session.loginClient(() -> login.client(session.remoteAddress()));
     }
 
     private static String b64(String text) {

@@ -168,18 +168,14 @@ final class MessageReceiver {
         }
     }
 
-    /** Shows the held field (or piece of one) to the scans, then stores it. */
+    /** Shows the held field (or piece of one) to the scans, then stores it unless one of them wants it left out. */
     private void passField(boolean last) {
         HeaderField f = new HeaderField(field.toByteArray(), !fieldContinued, last && !fieldContinued);
         field.reset();
         fieldContinued = !last;
         scan(s -> s.headerField(f));
-        if (f.whole()) {
-            for (MessageScan s : scans) {
-                if (!s.keep(f)) {
-                    return;
-                }
-            }
+        if (f.whole() && !scans.stream().allMatch(s -> s.keep(f))) {
+            return; // a scan wants it out of the stored message
         }
         write(f.bytes(), 0, f.bytes().length);
     }

@@ -1,21 +1,15 @@
 package io.mailserver.mta.smtp;
 
 import java.io.ByteArrayOutputStream;
-import java.time.ZonedDateTime;
 import java.util.Arrays;
-import java.util.List;
-import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.mta.smtp.check.CheckResult;
 import io.mailserver.session.Line;
-import io.mailserver.session.Printable;
 import io.mailserver.session.TlsInfo;
-import io.mailserver.store.Delivery;
 import io.mailserver.store.StoreException;
-import io.mailserver.store.UncertainCommitException;
 
 /**
  * One SMTP server session, free of any network type: the adapter feeds it {@link Line}s and carries
@@ -35,15 +29,12 @@ public final class SmtpProtocol {
     private Transaction transaction = new Transaction();
 
     /** Message content being received, or null. */
-    private Incoming incoming;
+    private DataCommand.Message incoming;
     /** A command line arriving in fragments (longer than the decoder's fragment size). */
     private final ByteArrayOutputStream partialCommand = new ByteArrayOutputStream();
     private boolean partialTooLong;
     private boolean closed;
     private boolean improperPipeliningLogged;
-
-    private record Incoming(Delivery delivery, MessageReceiver receiver, String queueId) {
-    }
 
     /**
      * The next step of a multi-line exchange (AUTH's SASL, RFC 4954 4): it receives the client's next line
@@ -188,7 +179,7 @@ public final class SmtpProtocol {
     /** The connection is gone: whatever was being received is discarded, and the session summary logged. */
     public void onDisconnect() {
         if (incoming != null) {
-            log.info("lost connection after DATA ({} bytes) from {}; nothing stored", incoming.receiver().size(), session.clientForLog());
+            log.info("lost connection after DATA ({} bytes) from {}; nothing stored", incoming.size(), session.clientForLog());
             abortData();
         }
         closed = true;
@@ -355,109 +346,30 @@ public final class SmtpProtocol {
 
     // ---- DATA
 
-    /** Called by the DATA handler: opens the delivery, writes the Received header, answers 354. */
-    Outcome startData() {
-        String queueId = QueueIds.next();
-        Delivery delivery = context.store().messages().begin(transaction.sender().envelopeAddress(), queueId);
-        try {
-            List<AcceptedRecipient> rcpts = transaction.recipients();
-            ForwardPath only = rcpts.size() == 1 ? rcpts.get(0).path() : null;
-            byte[] received = ReceivedHeader.render(session, settings.hostname(), queueId, only, ZonedDateTime.now(context.clock()));
-            delivery.content().write(received);
-            MessageReceiver receiver = new MessageReceiver(delivery.content(), settings.rejectBareNewline(), settings.rejectLongDataLines(),
-                    context.checks().openScans(session, transaction));
-            incoming = new Incoming(delivery, receiver, queueId);
-            return Outcome.reply(Replies.START_MAIL_INPUT);
-        } catch (java.io.IOException | RuntimeException e) {
-            delivery.close();
-            throw e instanceof StoreException se ? se : new StoreException("cannot start storing a message: " + e.getMessage(), e);
-        }
+    /** Called by DATA after 354: the client's next lines are this message's content. */
+    void receive(DataCommand.Message message) {
+        incoming = message;
     }
 
     private Outcome onDataLine(Line line) {
-        if (!incoming.receiver().accept(line)) {
+        if (!incoming.accept(line)) {
             return Outcome.NOTHING;
         }
-        Incoming done = incoming;
+        DataCommand.Message done = incoming;
         incoming = null;
-        Transaction finished = transaction;
         resetTransaction(); // RFC 5321 4.1.1.4: the end of data clears the transaction, whatever its fate
-        Outcome outcome;
-        try (Delivery delivery = done.delivery()) {
-            outcome = complete(done, finished, delivery);
-        } catch (UncertainCommitException e) {
-            // Stored and visible, but not known to be on disk: 250 would promise durability, and 451 would say
-            // it was not taken. No reply says what we know: nothing certain. The client acts as on a 451 and
-            // retries (RFC 5321 3.8), so a duplicate is possible, a loss is not.
-            log.error("{}: message committed but neither durable nor withdrawn; closing without a reply: {}", done.queueId(),
-                    e.getMessage());
-            session.countCommand(Verb.DATA.logName(), false);
-            return track(Outcome.closeWithoutReply());
-        }
-        session.countCommand(Verb.DATA.logName(), outcome.first().isPositive());
+        Outcome outcome = done.finish(this);
+        SmtpReply reply = outcome.first();
+        session.countCommand(Verb.DATA.logName(), reply != null && reply.isPositive());
         if (context.isShuttingDown() && !outcome.close()) {
             outcome = outcome.then(Replies.shuttingDown(settings.hostname()), true);
         }
         return outcome;
     }
 
-    private Outcome complete(Incoming done, Transaction finished, Delivery delivery) {
-        MessageReceiver receiver = done.receiver();
-        CheckResult result = receiver.finish();
-        if (!result.accepted()) {
-            if (receiver.storeError() != null) {
-                log.warn("{}: cannot write message content, answered 451: {}", done.queueId(), receiver.storeError().getMessage());
-            }
-            log.info("{}: reject DATA from {}: {}; from={} size={}", done.queueId(), session.clientForLog(), result.reply().summary(),
-                    Printable.forLog(finished.sender().toString()), receiver.size());
-            return Outcome.refusal(result);
-        }
-        List<String> added = receiver.headersToAdd();
-        if (!added.isEmpty()) {
-            delivery.prepend(headerLines(added));
-        }
-        for (long user : finished.localUserIds()) {
-            delivery.addLocalRecipient(user);
-        }
-        List<String> remote = finished.remoteAddresses();
-        for (String address : remote) {
-            delivery.addRemoteRecipient(address);
-        }
-        try {
-            delivery.commit(); // docs/design.md, contract 2: returns only once the transaction is durable
-        } catch (UncertainCommitException e) {
-            throw e; // no reply at all: see onDataLine
-        } catch (StoreException e) {
-            log.warn("{}: store failed, answered 451, nothing stored: {}", done.queueId(), e.getMessage());
-            return Outcome.reply(Replies.LOCAL_ERROR);
-        }
-        if (!remote.isEmpty()) {
-            context.remoteQueued();
-        }
-        session.resetErrors();
-        log.info("{}: accepted client={}, from={}, to={}, size={}, local={}, remote={}, tls={}", done.queueId(), session.clientForLog(),
-                Printable.forLog(finished.sender().toString()),
-                finished.recipients().stream().map(r -> Printable.forLog(r.path().toString())).collect(Collectors.joining(",")),
-                receiver.size(), finished.localUserIds().size(), remote.size(), session.tlsActive() ? "yes" : "no");
-        return Outcome.reply(Replies.queued(done.queueId()));
-    }
-
-    /** The DATA_END checks' header fields, each on its own line(s), in list order. */
-    private static byte[] headerLines(List<String> fields) {
-        StringBuilder sb = new StringBuilder();
-        for (String field : fields) {
-            sb.append(field).append("\r\n");
-        }
-        return sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    }
-
     private void abortData() {
         if (incoming != null) {
-            try {
-                incoming.delivery().close();
-            } catch (RuntimeException e) {
-                log.warn("discarding a message failed: {}", e.getMessage());
-            }
+            incoming.discard();
             incoming = null;
         }
     }

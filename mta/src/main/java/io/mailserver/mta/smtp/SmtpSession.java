@@ -23,7 +23,6 @@ public final class SmtpSession {
     /** The forward-confirmed reverse DNS name, "unknown", or null when no lookup is made. */
     private String clientName;
     private boolean esmtp;
-    private boolean tlsActive;
     private TlsInfo tls;
     private String authenticatedUser;
     private int errorCount;
@@ -100,11 +99,7 @@ public final class SmtpSession {
     }
 
     public boolean tlsActive() {
-        return tlsActive;
-    }
-
-    public void setTlsActive(boolean tlsActive) {
-        this.tlsActive = tlsActive;
+        return tls != null;
     }
 
     /** What the TLS handshake negotiated (for the Received header and logs), or null without TLS. */
@@ -115,7 +110,6 @@ public final class SmtpSession {
     /** The TLS handshake completed: from now on the session is encrypted. */
     public void tlsEstablished(TlsInfo negotiated) {
         this.tls = negotiated;
-        this.tlsActive = true;
     }
 
     /**

@@ -12,21 +12,13 @@ final class StandardCommands {
         context.register(Verb.EHLO, new HeloCommand(true));
         context.register(Verb.MAIL, new MailCommand());
         context.register(Verb.RCPT, new RcptCommand());
-        context.register(Verb.DATA, StandardCommands::data);
+        context.register(Verb.DATA, new DataCommand());
         context.register(Verb.RSET, StandardCommands::rset);
         context.register(Verb.NOOP, (p, arg) -> Outcome.reply(Replies.OK)); // RFC 5321 4.1.1.9: any argument is ignored
         context.register(Verb.QUIT, StandardCommands::quit);
         context.register(Verb.VRFY, (p, arg) -> Outcome.reply(p.context().verify().vrfy(arg, p.session())));
         context.register(Verb.EXPN, (p, arg) -> Outcome.reply(p.context().verify().expn(arg, p.session())));
         context.register(Verb.HELP, StandardCommands::help);
-    }
-
-    /** RFC 5321 4.1.1.4: DATA takes no argument; the state check has made sure recipients exist. */
-    private static Outcome data(SmtpProtocol p, String arg) {
-        if (!arg.isEmpty()) {
-            return Outcome.reply(Replies.syntax("DATA"));
-        }
-        return p.startData();
     }
 
     /** RFC 5321 4.1.1.5. */

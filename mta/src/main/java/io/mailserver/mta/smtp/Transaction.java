@@ -30,10 +30,6 @@ public final class Transaction {
         this.parameters = params;
     }
 
-    public boolean hasSender() {
-        return sender != null;
-    }
-
     public List<AcceptedRecipient> recipients() {
         return Collections.unmodifiableList(recipients);
     }

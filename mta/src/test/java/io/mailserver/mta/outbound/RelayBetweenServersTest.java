@@ -76,7 +76,7 @@ class RelayBetweenServersTest {
         SmtpSettings settingsB = SmtpSettings.from(configB);
         smtpB = SmtpService.start(configB, new SmtpContext(settingsB, storeB.store(), Clock.systemDefaultZone(),
                 InboundChecks.standard(settingsB, storeB.store(), Optional.of(outB.dns()))));
-        outB.attachTo(smtpB.context());
+        smtpB.context().addRemoteQueuedListener(outB::wakeUp);
 
         Map<String, String> a = new HashMap<>();
         a.put("server.hostname", "mx.a.test");
@@ -86,7 +86,7 @@ class RelayBetweenServersTest {
         ServerConfig configA = storeA.config().with(a);
         smtpA = SmtpService.start(configA, storeA.store());
         outA = OutboundService.start(configA, storeA.store(), OutboundService.Options.defaults().withDns(dns).withTimeouts(FAST));
-        outA.attachTo(smtpA.context());
+        smtpA.context().addRemoteQueuedListener(outA::wakeUp);
     }
 
     @AfterEach

@@ -23,6 +23,7 @@ import io.mailserver.mta.smtp.check.CheckResult;
 import io.mailserver.mta.smtp.check.ContentPatternCheck;
 import io.mailserver.mta.smtp.check.DataCheck;
 import io.mailserver.mta.smtp.check.DeclaredSizeCheck;
+import io.mailserver.mta.smtp.check.HeaderField;
 import io.mailserver.mta.smtp.check.LoopCheck;
 import io.mailserver.mta.smtp.check.MessageScan;
 import io.mailserver.mta.smtp.check.MessageSizeCheck;
@@ -242,6 +243,26 @@ class InboundChecksTest {
         }
         assertEquals("554 5.4.6", answer(receiver.finish()));
         assertEquals(0, stored.size());
+    }
+
+    @Test
+    void aScanMayLeaveWholeHeaderFieldsOutOfTheStoredMessage() {
+        MessageScan dropForged = new MessageScan() {
+            @Override
+            public boolean keep(HeaderField field) {
+                return !(field.nameIs("Authentication-Results") && field.unfolded().contains("mx.example.test;"));
+            }
+        };
+        ByteArrayOutputStream stored = new ByteArrayOutputStream();
+        MessageReceiver receiver = new MessageReceiver(stored, true, false, List.of(dropForged));
+        String message = "Authentication-Results: mx.example.test;\r\n spf=pass\r\nAuthentication-Results: other.test; spf=fail\r\n"
+                + "Subject: s\r\n\r\nAuthentication-Results: mx.example.test; in the body\r\n.\r\n";
+        for (io.mailserver.session.Line line : Dialog.split(message.getBytes(StandardCharsets.UTF_8), 8192)) {
+            receiver.accept(line);
+        }
+        assertTrue(receiver.finish().accepted());
+        assertEquals("Authentication-Results: other.test; spf=fail\r\nSubject: s\r\n\r\nAuthentication-Results: mx.example.test; in the body\r\n",
+                stored.toString(StandardCharsets.UTF_8));
     }
 
     @Test

@@ -34,11 +34,6 @@ public record KeyMaterial(List<X509Certificate> chain, PrivateKey privateKey) {
         return chain.toArray(new X509Certificate[0]);
     }
 
-    /** The key type names SunJSSE asks a key manager for ("RSA", "EC", "EdDSA"...). */
-    public String keyType() {
-        return privateKey.getAlgorithm();
-    }
-
     public Instant notAfter() {
         return leaf().getNotAfter().toInstant();
     }

@@ -4,6 +4,7 @@ import io.mailserver.store.Delivery;
 import io.mailserver.store.Directory;
 import io.mailserver.store.MailAddress;
 import io.mailserver.store.MessageStore;
+import io.mailserver.store.QueueIds;
 import io.mailserver.store.Resolution;
 import io.mailserver.store.StoreException;
 import io.mailserver.store.User;

@@ -15,11 +15,9 @@ import io.mailserver.mta.smtp.Transaction;
  * the framing's fragment size (8 KiB) and a header field longer than {@link HeaderField#MAX_LENGTH} are searched
  * piecewise.
  */
-public final class ContentPatternCheck implements DataCheck {
-    private final List<Pattern> patterns;
-
-    public ContentPatternCheck(List<Pattern> patterns) {
-        this.patterns = List.copyOf(patterns);
+public record ContentPatternCheck(List<Pattern> patterns) implements DataCheck {
+    public ContentPatternCheck {
+        patterns = List.copyOf(patterns);
     }
 
     @Override

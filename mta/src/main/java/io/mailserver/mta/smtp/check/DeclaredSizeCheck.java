@@ -6,13 +6,7 @@ import io.mailserver.mta.smtp.ReversePath;
 import io.mailserver.mta.smtp.SmtpSession;
 
 /** RFC 1870 6.1: a {@code SIZE=} over {@code limits.message-size} is refused at MAIL, not after the upload. */
-public final class DeclaredSizeCheck implements MailCheck {
-    private final long maxMessageSize;
-
-    public DeclaredSizeCheck(long maxMessageSize) {
-        this.maxMessageSize = maxMessageSize;
-    }
-
+public record DeclaredSizeCheck(long maxMessageSize) implements MailCheck {
     @Override
     public CheckResult atMail(SmtpSession session, ReversePath sender, MailParameters parameters) {
         boolean tooBig = parameters.declaredSize().isPresent() && parameters.declaredSize().getAsLong() > maxMessageSize;

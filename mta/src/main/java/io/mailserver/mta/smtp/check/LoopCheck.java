@@ -8,13 +8,7 @@ import io.mailserver.mta.smtp.Transaction;
  * Loop detection (RFC 5321 6.3): a message that already carries more than {@code smtp.max-received-headers}
  * Received fields has been going round; {@code 554 5.4.6}.
  */
-public final class LoopCheck implements DataCheck {
-    private final int maxReceivedHeaders;
-
-    public LoopCheck(int maxReceivedHeaders) {
-        this.maxReceivedHeaders = maxReceivedHeaders;
-    }
-
+public record LoopCheck(int maxReceivedHeaders) implements DataCheck {
     @Override
     public MessageScan open(SmtpSession session, Transaction transaction) {
         return new MessageScan() {

@@ -13,8 +13,9 @@ public interface MessageScan {
     }
 
     /**
-     * Asked right after {@link #headerField} for a field that came whole: false leaves it out of the stored
-     * message (e.g. a forged Authentication-Results field); the scans still saw it.
+     * Whether to store this header field (asked after every scan has seen it, and only for a field that came whole):
+     * false leaves it out of the stored message, e.g. an {@code Authentication-Results} field that claims to be ours
+     * (RFC 8601 5).
      */
     default boolean keep(HeaderField field) {
         return true;

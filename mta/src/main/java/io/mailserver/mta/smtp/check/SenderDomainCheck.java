@@ -18,17 +18,7 @@ import io.mailserver.store.MailAddress;
  * address literals and local domains are never checked. It asks the same resolver as outbound delivery and
  * blocks on DNS, which is allowed on a handler thread.
  */
-public final class SenderDomainCheck implements MailCheck {
-    private final DnsResolver dns;
-    private final Predicate<String> isLocalDomain;
-    private final boolean enabled;
-
-    public SenderDomainCheck(DnsResolver dns, Predicate<String> isLocalDomain, boolean enabled) {
-        this.dns = dns;
-        this.isLocalDomain = isLocalDomain;
-        this.enabled = enabled;
-    }
-
+public record SenderDomainCheck(DnsResolver dns, Predicate<String> isLocalDomain, boolean enabled) implements MailCheck {
     @Override
     public CheckResult atMail(SmtpSession session, ReversePath sender, MailParameters parameters) {
         if (!enabled || session.isTrusted() || sender.isNull()) {

@@ -15,13 +15,7 @@ import io.mailserver.store.StoreException;
  * {@code 553 5.7.1}. The null sender stays allowed (read receipts and other notifications use it). Sessions
  * without AUTH are not judged here: submission needs AUTH before MAIL, and MX mail is judged by recipient.
  */
-public final class SenderOwnershipCheck implements MailCheck {
-    private final Directory directory;
-
-    public SenderOwnershipCheck(Directory directory) {
-        this.directory = directory;
-    }
-
+public record SenderOwnershipCheck(Directory directory) implements MailCheck {
     @Override
     public CheckResult atMail(SmtpSession session, ReversePath sender, MailParameters parameters) {
         String user = session.authenticatedUser();

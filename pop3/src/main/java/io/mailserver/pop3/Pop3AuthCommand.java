@@ -15,7 +15,7 @@ import io.mailserver.session.Sasl;
  * means an empty one (RFC 5034 section 4). Plain {@code AUTH} lists the mechanisms, as RFC 1734 clients
  * expect.
  */
-final class AuthCommand implements Pop3Command {
+final class Pop3AuthCommand implements Pop3Command {
     static final String PLAIN = "PLAIN";
 
     @Override

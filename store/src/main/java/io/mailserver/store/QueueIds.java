@@ -1,12 +1,13 @@
-package io.mailserver.mta.smtp;
+package io.mailserver.store;
 
 import java.security.SecureRandom;
 import java.util.Locale;
 
 /**
- * Queue ids as the client sees them in {@code 250 2.0.0 Ok: queued as ...} and the logs show them:
- * the time in milliseconds and 30 random bits, in base 36, upper case (13 characters). Unique enough
- * for several nodes writing one store; the store's own message id is the real key.
+ * The one queue-id format, for every message the store takes (from SMTP and the notifications the server writes
+ * itself), as the client sees it in {@code 250 2.0.0 Ok: queued as ...} and as logs and mailctl show it: the time
+ * in milliseconds and 30 random bits, in base 36, upper case (13 characters). Unique enough for several nodes
+ * writing one store; the store's own message id is the real key.
  */
 public final class QueueIds {
     private static final SecureRandom RANDOM = new SecureRandom();
