@@ -30,7 +30,8 @@ public final class StoreBenchmark {
         for (boolean sync : new boolean[] {false, true}) {
             for (int threads : new int[] {1, 20}) {
                 Path dir = Files.createTempDirectory("bench-h2-");
-                try (JdbcMailStore store = JdbcMailStore.open(JdbcMailStore.defaultUrl(dir), "mail", "", 24, dir, new PasswordHasher(1000), sync, JdbcMailStore.Role.SERVER)) {
+                try (JdbcMailStore store = JdbcMailStore.open(JdbcMailStore.defaultUrl(dir), "mail", "", 24, dir, new PasswordHasher(1000), sync, JdbcMailStore.Role.SERVER,
+                        ContentStorage.FILES)) {
                     long total = run(store, sync ? "H2, group commit (CHECKPOINT SYNC)" : "H2, WRITE_DELAY=0, no sync", threads, body);
                     store.close();
                     long bytes = Files.size(dir.resolve("db").resolve("mail.mv.db"));
