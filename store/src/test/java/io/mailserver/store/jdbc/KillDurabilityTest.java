@@ -3,12 +3,16 @@ package io.mailserver.store.jdbc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mailserver.store.NotFoundException;
 import io.mailserver.store.User;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
@@ -19,7 +23,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * docs/design.md, contract 2: a delivery whose commit returned survives kill -9 of the process. A child JVM
  * delivers from four threads and prints each committed id; it is killed with SIGKILL mid-run; the store
- * is reopened and every printed id must be there (message, mailbox entry and queue row).
+ * is reopened and every printed id must be there (message, mailbox entry and queue row) with its whole
+ * content (a file on H2, chunk rows on PostgreSQL).
  */
 class KillDurabilityTest {
     @TempDir
@@ -85,15 +90,23 @@ class KillDurabilityTest {
                         }
                     }
                 });
-                if (present != 3) {
+                if (present != 3 || !contentIntact(store, id)) {
                     missing.add(id);
                 }
             }
-            System.out.println(backend + ": " + acknowledged.size() + " deliveries acknowledged before kill -9, " + missing.size() + " lost");
+            System.out.println(backend + " (content in " + store.contentStorage() + "): " + acknowledged.size() + " deliveries acknowledged before kill -9, " + missing.size() + " lost");
             assertEquals(List.of(), missing.subList(0, Math.min(20, missing.size())),
                     missing.size() + " of " + acknowledged.size() + " acknowledged deliveries lost; the first ones");
         } finally {
             backend.drop(url);
+        }
+    }
+
+    private static boolean contentIntact(JdbcMailStore store, long id) throws IOException {
+        try (InputStream in = store.queue().openContent(id)) {
+            return Arrays.equals(DeliveringChild.BODY, in.readAllBytes());
+        } catch (NotFoundException e) {
+            return false;
         }
     }
 }
