@@ -88,12 +88,12 @@ final class JdbcDelivery implements Delivery {
             content.release(file != null && mayBeCommitted(file));
             throw e;
         }
-        content.release(true);
         GroupCommit groupCommit = db.groupCommit();
         DurabilityListener listener = groupCommit.listener();
         if (listener != null) {
             listener.committed(queueId, flushedByCommit);
         }
+        content.release(true);
         try {
             groupCommit.awaitDurable();
         } catch (StoreException notDurable) {
