@@ -11,11 +11,14 @@ import java.io.SequenceInputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -61,6 +64,10 @@ final class FileContents {
     private static final String TEMP_SUFFIX = ".tmp";
     private static final int LOOKUP_BATCH = 500;
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Set<StandardOpenOption> OWNER_ONLY_NEW = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    private static final FileAttribute<?>[] OWNER_ONLY = FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+            ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+            : new FileAttribute<?>[0];
 
     private final Path root;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -76,6 +83,33 @@ final class FileContents {
 
     void listener(DurabilityListener l) {
         listener = l;
+    }
+
+    /**
+     * Creates the content directory and its 256 fan-out directories, owner-only, and syncs them. The server
+     * calls this at open, so that mailctl (which may write a bounce, possibly as root) never creates one.
+     */
+    void prepare() {
+        try {
+            boolean newRoot = !Files.isDirectory(root);
+            DataDirectory.create(root);
+            if (newRoot) {
+                syncDirectory(root.getParent());
+            }
+            boolean created = false;
+            for (int i = 0; i < 256; i++) {
+                Path dir = root.resolve(HexFormat.of().toHexDigits((byte) i));
+                if (!Files.isDirectory(dir)) {
+                    DataDirectory.create(dir);
+                    created = true;
+                }
+            }
+            if (created) {
+                syncDirectory(root);
+            }
+        } catch (IOException e) {
+            throw new io.mailserver.store.StoreException("cannot prepare the content directory " + root + ": " + e.getMessage(), e);
+        }
     }
 
     /** Content for a new delivery; nothing exists on disk until the first bytes beyond the memory part. */
@@ -254,7 +288,8 @@ final class FileContents {
 
         private void openFile() throws IOException {
             ensureDirectory(dir);
-            channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            // owner-only, like the data directory around it: it is someone's mail
+            channel = FileChannel.open(temp, OWNER_ONLY_NEW, OWNER_ONLY);
             fileOut = new BufferedOutputStream(Channels.newOutputStream(channel), WRITE_BUFFER);
             memory.writeTo(fileOut);
             memory = null;

@@ -220,6 +220,9 @@ public final class JdbcMailStore implements MailStore {
                     contentStorage == ContentStorage.FILES ? contentDir(dataDir) : "the database");
             JdbcMailStore store = new JdbcMailStore(ds, gc, description, dataDir, hasher, contentStorage);
             if (role == Role.SERVER) {
+                if (contentStorage == ContentStorage.FILES) {
+                    store.db.files().prepare();
+                }
                 store.sweeper.start();
             }
             return store;

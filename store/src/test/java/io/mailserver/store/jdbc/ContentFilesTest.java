@@ -267,6 +267,24 @@ class ContentFilesTest extends StoreTestBase {
         assertEquals(List.of(), contentFiles());
     }
 
+    /**
+     * The server's open makes all 256 fan-out directories (so mailctl, which may write a bounce, never makes
+     * one), owner-only like the data directory; content files are owner-only too.
+     */
+    @Test
+    void contentDirectoriesAreMadeAtOpenAndEverythingIsOwnerOnly() throws IOException {
+        Path root = JdbcMailStore.contentDir(dataDir);
+        try (var dirs = Files.list(root)) {
+            assertEquals(256, dirs.filter(Files::isDirectory).count());
+        }
+        User alice = user("alice@example.test");
+        deliver(body(100_000), List.of(alice.id()), List.of());
+        Path file = contentFiles().get(0);
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(root)));
+    }
+
     /** A file deleted under a row (by hand, or a disk fault) is reported as a missing message, not a half one. */
     @Test
     void aMissingFileIsReportedWhenOpened() throws IOException {
