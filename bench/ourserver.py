@@ -33,8 +33,15 @@ JAR = os.path.join(REPO, 'server', 'target', 'mailserver.jar')
 def default_java_opts():
     """The JVM options bin/mailserver uses when JAVA_OPTS is not set."""
     with open(os.path.join(REPO, 'bin', 'mailserver')) as f:
-        m = re.search(r'\$\{JAVA_OPTS:-([^}]*)\}', f.read())
-    return m.group(1) if m else ''
+        script = f.read()
+    m = re.search(r'\$\{JAVA_OPTS:-([^}]*)\}', script)
+    opts = m.group(1) if m else ''
+    # the default may name a variable of the script (JAVA_OPTS:-$jvm_defaults): use its value
+    ref = re.fullmatch(r'\$(\w+)', opts.strip())
+    if ref:
+        v = re.search(r'^' + ref.group(1) + r'="([^"]*)"', script, re.M)
+        opts = v.group(1) if v else ''
+    return opts
 
 
 

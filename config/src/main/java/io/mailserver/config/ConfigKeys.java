@@ -24,6 +24,7 @@ public final class ConfigKeys {
     public static final String DB_USER = "db.user";
     public static final String DB_PASSWORD = "db.password";
     public static final String DB_POOL_SIZE = "db.pool-size";
+    public static final String DB_CONTENT = "db.content";
 
     public static final String SMTP_LISTEN = "smtp.listen";
     public static final String SMTP_PLAINTEXT_AUTH = "smtp.plaintext-auth";
@@ -117,7 +118,7 @@ public final class ConfigKeys {
 
     static {
         key(HOSTNAME, "", STRING, "Name of this server in greetings and Received headers (empty: the machine's host name).");
-        key(DATA_DIR, "data", PATH, "Directory for the embedded database and its password (db.secret), the self-signed certificate and log files; created owner-only (0700). Run mailctl as the same OS user as the server.");
+        key(DATA_DIR, "data", PATH, "Directory for the embedded database and its password (db.secret), message content files (content/), the self-signed certificate and log files; created owner-only (0700). Run mailctl as the same OS user as the server.");
         key(DEFAULT_DOMAIN, "", DOMAIN_OR_EMPTY, "Domain assumed when a POP3 or AUTH user name has no @ (empty: full addresses only).");
         key(POSTMASTER, "", ADDRESS_OR_EMPTY, "Where mail to postmaster@ of any local domain goes when no user or alias of that name exists.");
         key(SHUTDOWN_GRACE, "30s", DURATION, "On SIGTERM, how long transactions in progress may take to finish.");
@@ -126,6 +127,7 @@ public final class ConfigKeys {
         key(DB_USER, "mail", STRING, "Database user.");
         key(DB_PASSWORD, "", STRING, "Database password. For the embedded database leave it empty: a random one is made at the first start and kept in <data-dir>/db.secret.");
         key(DB_POOL_SIZE, "32", INT, "Maximum number of pooled database connections.");
+        choice(DB_CONTENT, "auto", List.of("auto", "files", "database"), "Where new message content is kept: one file per message under <data-dir>/content (files), or rows in the database (database). auto: files for the embedded database, the database for db.url, so that nodes sharing one PostgreSQL share the content; choose files there only if every node's data-dir/content is the same shared file system. Stored content is read from wherever it is, so a change applies to new mail.");
 
         key(SMTP_LISTEN, "0.0.0.0:2525", LISTEN_OR_EMPTY, "SMTP (MX) listener; production: 0.0.0.0:25. Empty turns it off.");
         choice(SMTP_PLAINTEXT_AUTH, "never", PLAINTEXT_AUTH_CHOICES, "Who may AUTH on the SMTP (MX) listener before STARTTLS: nobody (never), clients on 127.0.0.0/8 or ::1 (loopback), anyone (always).");

@@ -266,6 +266,11 @@ public final class ServerConfig {
         return Integer.parseInt(get(ConfigKeys.DB_POOL_SIZE));
     }
 
+    /** {@code auto}, {@code files} or {@code database}: where new message content goes (the store decides what auto means). */
+    public String contentStorage() {
+        return get(ConfigKeys.DB_CONTENT);
+    }
+
     // ---- listeners
 
     public Optional<HostPort> smtpListen() {

@@ -45,6 +45,9 @@ import io.mailserver.testkit.TempStore;
  * so "sync start numbered after the commit, sync end numbered before the 250" proves the real order.
  * Ten sessions send at once over real sockets, so syncs are shared and callers race the syncer.
  *
+ * <p>On H2 the content goes to files: each message's content file must have been reported durable (forced,
+ * renamed, directory synced) before its metadata commit, so the 250 covers both.
+ *
  * <p>On PostgreSQL the commit is the sync: each commit must have run with {@code synchronous_commit} on,
  * although the test database's default is off, and must come before its 250.
  */
@@ -83,6 +86,11 @@ class DurableReplyOrderTest {
             temp.addUser("bob@example.test", "pw");
             JdbcMailStore store = temp.jdbcStore();
             store.durabilityListener(new DurabilityListener() {
+                @Override
+                public void contentDurable(String queueId) {
+                    record("content-durable", queueId, true);
+                }
+
                 @Override
                 public void committed(String queueId, boolean flushedByCommit) {
                     record("commit", queueId, flushedByCommit);
@@ -164,12 +172,14 @@ class DurableReplyOrderTest {
     }
 
     private void check(List<String> acknowledged, boolean groupCommit) {
+        Map<String, Event> contents = new HashMap<>();
         Map<String, Event> commits = new HashMap<>();
         Map<String, Event> replies = new HashMap<>();
         List<long[]> syncs = new ArrayList<>(); // successful syncs: {start, end}, in order (one syncer thread)
         long openStart = -1;
         for (Event e : events.stream().sorted((a, b) -> Long.compare(a.seq(), b.seq())).toList()) {
             switch (e.kind()) {
+                case "content-durable" -> contents.put(e.queueId(), e);
                 case "commit" -> commits.put(e.queueId(), e);
                 case "250" -> replies.put(e.queueId(), e);
                 case "sync-start" -> openStart = e.seq();
@@ -189,8 +199,12 @@ class DurableReplyOrderTest {
                 violations.add(id + ": commit or 250 not reported");
                 continue;
             }
+            Event content = contents.get(id);
             if (commit.seq() > reply.seq()) {
                 violations.add(id + ": 250 before its commit");
+            } else if (groupCommit && (content == null || content.seq() > commit.seq())) {
+                violations.add(id + ": committed (#" + commit.seq() + ") before its content file was durable"
+                        + (content == null ? " (never reported)" : " (#" + content.seq() + ")"));
             } else if (groupCommit) {
                 // the first successful sync that started after the commit: it must have ended before the 250
                 long[] covering = syncs.stream().filter(s -> s[0] > commit.seq()).findFirst().orElse(null);

@@ -54,6 +54,46 @@ class SyncFailureSmtpTest {
         }
     }
 
+    /**
+     * The force of the message's content file fails (the files backend, the embedded default): 451 before
+     * any metadata is committed, so no mailbox, no queue row and no content file shows the message.
+     */
+    @Test
+    void aMessageWhoseContentFileCannotBeForcedGets451AndLeavesNothing() throws Exception {
+        try (SmtpTestServer server = SmtpTestServer.start(); RawSmtp c = server.connect()) {
+            AtomicBoolean failNextForce = new AtomicBoolean(true);
+            server.temp.jdbcStore().durabilityListener(new DurabilityListener() {
+                @Override
+                public void contentSyncing(String queueId) throws Exception {
+                    if (failNextForce.getAndSet(false)) {
+                        throw new java.io.IOException("injected: fsync of the content file failed (EIO)");
+                    }
+                }
+            });
+            c.reply();
+            c.cmd("EHLO client.test");
+            assertEquals(LOCAL_ERROR, send(c, "first try"));
+            assertEquals(0, server.storedCount(), "after the 451 no mailbox and no queue may show the message");
+            assertEquals(0, contentFiles(server), "and no content file is left");
+
+            assertTrue(send(c, "second try").startsWith("250 "), "the client's retry is accepted");
+            assertEquals(1, server.maildrop(server.alice).size());
+            assertEquals(1, server.maildrop(server.bob).size());
+            assertEquals(1, server.store().queue().list().size());
+            assertEquals(1, contentFiles(server), "one file for both mailboxes and the queue row");
+        }
+    }
+
+    private static long contentFiles(SmtpTestServer server) throws java.io.IOException {
+        java.nio.file.Path dir = io.mailserver.store.jdbc.JdbcMailStore.contentDir(server.temp.dataDir());
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (var walk = java.nio.file.Files.walk(dir)) {
+            return walk.filter(java.nio.file.Files::isRegularFile).count();
+        }
+    }
+
     private static String send(RawSmtp c, String subject) {
         assertTrue(c.cmd("MAIL FROM:<sender@far.test>").startsWith("250 "));
         assertTrue(c.cmd("RCPT TO:<team@example.test>").startsWith("250 "));

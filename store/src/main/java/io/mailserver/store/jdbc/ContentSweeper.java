@@ -1,6 +1,7 @@
 package io.mailserver.store.jdbc;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -9,8 +10,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One daemon thread that runs {@link Contents#sweep} when the store opens and then every few minutes,
- * so that content left unreferenced by a crash between a delete and its reclaim is not kept for good.
- * Deletes reclaim their own content at once; this only catches what they could not.
+ * so that content left unreferenced by a crash between a delete and its reclaim is not kept for good,
+ * and {@link FileContents#sweepOrphans} for content files no message row names (a crash between a
+ * file and its metadata commit, or between a row's delete and its file's unlink). Deletes reclaim their
+ * own content at once; this only catches what they could not.
  */
 final class ContentSweeper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ContentSweeper.class);
@@ -36,6 +39,10 @@ final class ContentSweeper implements AutoCloseable {
             int reclaimed = Contents.sweep(db);
             if (reclaimed > 0) {
                 log.info("reclaimed the content of {} message(s) nothing referred to any more", reclaimed);
+            }
+            int orphans = db.files().sweepOrphans(db, Instant.now().minus(FileContents.ORPHAN_AGE));
+            if (orphans > 0) {
+                log.info("deleted {} content file(s) no message refers to (left by a crash)", orphans);
             }
         } catch (RuntimeException e) {
             // The database may be briefly unreachable; the next round tries again.

@@ -17,7 +17,8 @@ import javax.sql.DataSource;
 
 /**
  * The pool plus the two ways of using it: {@link #read} (auto-commit) and {@link #write} (one
- * transaction, committed, then made durable through {@link GroupCommit}). SQL failures become
+ * transaction, committed, then made durable through {@link GroupCommit}); and the content files that
+ * message rows may name. SQL failures become
  * {@link StoreException}s whose message says what was being done and why it failed.
  */
 final class Database {
@@ -29,11 +30,18 @@ final class Database {
     private final DataSource dataSource;
     private final GroupCommit groupCommit;
     private final String description;
+    private final FileContents files;
 
-    Database(DataSource dataSource, GroupCommit groupCommit, String description) {
+    Database(DataSource dataSource, GroupCommit groupCommit, String description, FileContents files) {
         this.dataSource = dataSource;
         this.groupCommit = groupCommit;
         this.description = description;
+        this.files = files;
+    }
+
+    /** The content files beside the database: where rows with a {@code content_file} keep their content. */
+    FileContents files() {
+        return files;
     }
 
     DataSource dataSource() {

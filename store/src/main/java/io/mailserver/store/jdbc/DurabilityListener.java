@@ -8,6 +8,17 @@ package io.mailserver.store.jdbc;
  */
 public interface DurabilityListener {
     /**
+     * A delivery's content file (files backend) is about to be forced to disk, before its metadata
+     * transaction. Throwing makes the force fail as a disk error would: fault injection for tests.
+     */
+    default void contentSyncing(String queueId) throws Exception {
+    }
+
+    /** A delivery's content file is durable: forced, renamed to its name, and its directory synced. */
+    default void contentDurable(String queueId) {
+    }
+
+    /**
      * A delivery's transaction has committed (before any wait for the disk).
      * @param flushedByCommit true when the database flushed it to disk inside the commit (PostgreSQL with
      *     {@code synchronous_commit} on for that connection); false when only a later sync makes it durable

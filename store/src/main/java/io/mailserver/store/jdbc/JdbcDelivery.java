@@ -4,15 +4,10 @@ import io.mailserver.store.Delivery;
 import io.mailserver.store.QueueEntry;
 import io.mailserver.store.StoreException;
 import io.mailserver.store.UncertainCommitException;
-import java.io.ByteArrayInputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,8 +20,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * One message being accepted: bytes go to a {@link SpillBuffer}; {@link #commit()} writes the message,
- * its chunks, every local recipient's mailbox entry and every remote recipient's queue row in one
+ * One message being accepted: bytes go to its {@link PendingContent} (a file of its own, or a spill
+ * buffer for chunk rows); {@link #commit()} makes the content durable where it stays, then writes the
+ * message row, every local recipient's mailbox entry and every remote recipient's queue row in one
  * transaction, then waits for the group commit's disk sync. If that sync fails, the commit is withdrawn
  * again before the caller hears of the failure (see {@link #withdraw}).
  */
@@ -34,31 +30,18 @@ final class JdbcDelivery implements Delivery {
     private final Database db;
     private final String sender;
     private final String queueId;
-    private final SpillBuffer buffer;
-    private final OutputStream content;
+    private final PendingContent content;
     private final Set<Long> localUsers = new LinkedHashSet<>();
     private final Set<String> remoteAddresses = new LinkedHashSet<>();
     private byte[] prefix = new byte[0];
     private boolean done;
     private boolean flushedByCommit;
 
-    JdbcDelivery(Database db, Path tempDir, String sender, String queueId) {
+    JdbcDelivery(Database db, PendingContent content, String sender, String queueId) {
         this.db = db;
         this.sender = sender == null ? "" : sender;
         this.queueId = queueId == null ? "" : queueId;
-        this.buffer = new SpillBuffer(tempDir, Contents.CHUNK_SIZE);
-        // Closing the stream the caller got ends writing; it does not discard the content.
-        this.content = new FilterOutputStream(buffer) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                buffer.write(b, off, len);
-            }
-
-            @Override
-            public void close() {
-                buffer.close();
-            }
-        };
+        this.content = content;
     }
 
     /** The line POP3 shows first (RFC 5321 4.4): {@code Return-Path: <sender>} with CRLF. */
@@ -68,7 +51,7 @@ final class JdbcDelivery implements Delivery {
 
     @Override
     public OutputStream content() {
-        return content;
+        return content.out();
     }
 
     @Override
@@ -97,23 +80,48 @@ final class JdbcDelivery implements Delivery {
             throw new IllegalStateException("a delivery needs at least one recipient");
         }
         done = true;
+        String file;
         try {
-            long id = db.transaction("storing message " + queueId, this::store);
-            GroupCommit groupCommit = db.groupCommit();
-            DurabilityListener listener = groupCommit.listener();
-            if (listener != null) {
-                listener.committed(queueId, flushedByCommit);
-            }
-            try {
-                groupCommit.awaitDurable();
-            } catch (StoreException notDurable) {
-                withdraw(id, notDurable);
-            }
-            return id;
+            file = content.persist();
+        } catch (IOException | RuntimeException e) {
+            content.release(false);
+            throw new StoreException("cannot store the content of message " + queueId + ": " + e.getMessage(), e);
+        }
+        long id;
+        try {
+            id = db.transaction("storing message " + queueId, c -> store(c, file));
         } catch (UncheckedIOException e) {
+            content.release(false);
             throw new StoreException("cannot read back message " + queueId + " from its temporary file: " + e.getCause().getMessage(), e);
-        } finally {
-            buffer.discard();
+        } catch (RuntimeException e) {
+            content.release(file != null && mayBeCommitted(file));
+            throw e;
+        }
+        GroupCommit groupCommit = db.groupCommit();
+        DurabilityListener listener = groupCommit.listener();
+        if (listener != null) {
+            listener.committed(queueId, flushedByCommit);
+        }
+        content.release(true);
+        try {
+            groupCommit.awaitDurable();
+        } catch (StoreException notDurable) {
+            withdraw(id, notDurable);
+        }
+        return id;
+    }
+
+    /**
+     * Whether a failed metadata transaction may have committed after all (a commit whose answer was lost):
+     * then its content file must stay. Asks the database; when it cannot answer, the file stays, and the
+     * orphan sweep removes it later if no row names it.
+     */
+    private boolean mayBeCommitted(String file) {
+        try {
+            return db.read("checking the content file of message " + queueId,
+                    c -> Accounts.longValue(c, "SELECT COUNT(*) FROM messages WHERE content_file = ?", file).orElse(0L) > 0);
+        } catch (StoreException e) {
+            return true;
         }
     }
 
@@ -138,23 +146,27 @@ final class JdbcDelivery implements Delivery {
         throw new StoreException("message " + queueId + " withdrawn after its commit: " + notDurable.getMessage(), notDurable);
     }
 
-    private long store(Connection c) throws SQLException {
+    private long store(Connection c, String file) throws SQLException {
         Instant now = Database.now();
-        long size = prefix.length + buffer.size();
+        long size = prefix.length + content.size();
         long messageId;
         try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO messages (queue_id, sender, size, received_at) VALUES (?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                "INSERT INTO messages (queue_id, sender, size, received_at, content_file, header_prefix) VALUES (?, ?, ?, ?, ?, ?)",
+                Statement.RETURN_GENERATED_KEYS)) {
             ps.setString(1, queueId);
             ps.setString(2, sender);
             ps.setLong(3, size);
             Database.setInstant(ps, 4, now);
+            ps.setString(5, file);
+            // header fields known only at the end of data (Authentication-Results): kept beside the content, read first
+            ps.setBytes(6, prefix.length == 0 ? null : prefix);
             ps.executeUpdate();
             try (ResultSet keys = ps.getGeneratedKeys()) {
                 keys.next();
                 messageId = keys.getLong(1);
             }
         }
-        storeChunks(c, messageId);
+        content.insertRows(c, messageId);
         if (!localUsers.isEmpty()) {
             long entrySize = returnPathLine(sender).length + size;
             try (PreparedStatement ps = c.prepareStatement(
@@ -203,29 +215,9 @@ final class JdbcDelivery implements Delivery {
         }
     }
 
-    /** One row per 256 KiB, each inserted on its own so that the heap holds one chunk at a time. */
-    private void storeChunks(Connection c, long messageId) throws SQLException {
-        try (InputStream in = new SequenceInputStream(new ByteArrayInputStream(prefix), buffer.openForReading());
-             PreparedStatement ps = c.prepareStatement("INSERT INTO message_chunks (message_id, seq, data) VALUES (?, ?, ?)")) {
-            int seq = 0;
-            while (true) {
-                byte[] chunk = in.readNBytes(Contents.CHUNK_SIZE);
-                if (chunk.length == 0) {
-                    break;
-                }
-                ps.setLong(1, messageId);
-                ps.setInt(2, seq++);
-                ps.setBytes(3, chunk);
-                ps.executeUpdate();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     @Override
     public void close() {
         done = true;
-        buffer.discard();
+        content.release(false);
     }
 }

@@ -78,11 +78,16 @@ public final class JdbcMailStore implements MailStore {
     private final JdbcDkimKeys dkimKeys;
     private final MessageStore messages;
     private final ContentSweeper sweeper;
+    private final ContentStorage contentStorage;
 
-    private JdbcMailStore(HikariDataSource dataSource, GroupCommit groupCommit, String description, Path tempDir, PasswordHasher hasher) {
+    private JdbcMailStore(HikariDataSource dataSource, GroupCommit groupCommit, String description, Path dataDir, PasswordHasher hasher,
+                          ContentStorage contentStorage) {
         this.dataSource = dataSource;
         this.groupCommit = groupCommit;
-        this.db = new Database(dataSource, groupCommit, description);
+        this.contentStorage = contentStorage;
+        Path tempDir = tempDir(dataDir);
+        FileContents files = new FileContents(contentDir(dataDir));
+        this.db = new Database(dataSource, groupCommit, description, files);
         this.domains = new JdbcDomains(db);
         this.users = new JdbcUsers(db, hasher);
         this.aliases = new JdbcAliases(db);
@@ -90,7 +95,8 @@ public final class JdbcMailStore implements MailStore {
         this.maildrops = new JdbcMaildrops(db);
         this.queue = new JdbcQueue(db);
         this.dkimKeys = new JdbcDkimKeys(db);
-        this.messages = (sender, queueId) -> new JdbcDelivery(db, tempDir, sender, queueId);
+        this.messages = (sender, queueId) -> new JdbcDelivery(db,
+                contentStorage == ContentStorage.FILES ? files.create(queueId) : new ChunkContent(tempDir), sender, queueId);
         this.sweeper = new ContentSweeper(db);
     }
 
@@ -114,14 +120,32 @@ public final class JdbcMailStore implements MailStore {
         Path dataDir = config.dataDir();
         DataDirectory.prepare(dataDir);
         if (config.databaseUrl().isPresent()) {
-            return open(config.databaseUrl().get(), config.databaseUser(), config.databasePassword(), config.dbPoolSize(),
-                    dataDir, hasher, true, role);
+            String url = config.databaseUrl().get();
+            return open(url, config.databaseUser(), config.databasePassword(), config.dbPoolSize(),
+                    dataDir, hasher, true, role, contentStorage(config, url));
         }
         String url = defaultUrl(dataDir);
         String password = config.databasePassword().isEmpty()
                 ? EmbeddedSecret.password(dataDir, defaultDatabaseFile(dataDir), url, config.databaseUser(), role)
                 : config.databasePassword();
-        return open(url, config.databaseUser(), password, config.dbPoolSize(), dataDir, hasher, true, role);
+        return open(url, config.databaseUser(), password, config.dbPoolSize(), dataDir, hasher, true, role, contentStorage(config, url));
+    }
+
+    private static ContentStorage contentStorage(ServerConfig config, String url) {
+        try {
+            return ContentStorage.choose(config.contentStorage(), url);
+        } catch (IllegalArgumentException e) {
+            throw new StoreException(e.getMessage(), e);
+        }
+    }
+
+    /** Where the files backend keeps message content: {@code <dataDir>/content}. */
+    public static Path contentDir(Path dataDir) {
+        return dataDir.toAbsolutePath().normalize().resolve("content");
+    }
+
+    private static Path tempDir(Path dataDir) {
+        return dataDir.toAbsolutePath().normalize().resolve("tmp");
     }
 
     /** The embedded default: an H2 file in {@code <dataDir>/db/mail} with {@link #H2_SETTINGS}. */
@@ -139,20 +163,27 @@ public final class JdbcMailStore implements MailStore {
     }
 
     /**
-     * Opens a store at {@code url}. {@code dataDir} holds temporary files of deliveries in progress
-     * ({@code <dataDir>/tmp}).
+     * Opens a store at {@code url}, with content in files for H2 and in the database for PostgreSQL.
+     * {@code dataDir} holds the content files ({@code <dataDir>/content}) and temporary files of
+     * deliveries in progress ({@code <dataDir>/tmp}).
      * @throws StoreException when the database cannot be reached or migrated
      */
     public static JdbcMailStore open(String url, String user, String password, int poolSize, Path dataDir, PasswordHasher hasher) {
-        return open(url, user, password, poolSize, dataDir, hasher, true, Role.SERVER);
+        return open(url, user, password, poolSize, dataDir, hasher, ContentStorage.choose("auto", url));
+    }
+
+    /** As above, with new content going where {@code contentStorage} says. */
+    public static JdbcMailStore open(String url, String user, String password, int poolSize, Path dataDir, PasswordHasher hasher,
+                                     ContentStorage contentStorage) {
+        return open(url, user, password, poolSize, dataDir, hasher, true, Role.SERVER, contentStorage);
     }
 
     /** {@code diskSync} false only for the benchmark that measures what group commit costs. */
     static JdbcMailStore open(String url, String user, String password, int poolSize, Path dataDir, PasswordHasher hasher,
-                              boolean diskSync, Role role) {
+                              boolean diskSync, Role role, ContentStorage contentStorage) {
         String jdbcUrl = withDurableH2Settings(url);
         String description = describe(jdbcUrl);
-        Path tempDir = dataDir.toAbsolutePath().normalize().resolve("tmp");
+        Path tempDir = tempDir(dataDir);
         DataDirectory.create(dataDir);
         DataDirectory.create(tempDir);
         removeStaleTempFiles(tempDir);
@@ -187,9 +218,14 @@ public final class JdbcMailStore implements MailStore {
             GroupCommit gc = diskSync && isH2(jdbcUrl) && !jdbcUrl.startsWith("jdbc:h2:mem:")
                     ? h2GroupCommit(ds, description)
                     : GroupCommit.none();
-            log.info("store open: {} (group commit: {})", description, gc.enabled() ? "CHECKPOINT SYNC" : "database commit");
-            JdbcMailStore store = new JdbcMailStore(ds, gc, description, tempDir, hasher);
+            log.info("store open: {} (group commit: {}; new content in {})", description,
+                    gc.enabled() ? "CHECKPOINT SYNC" : "database commit",
+                    contentStorage == ContentStorage.FILES ? contentDir(dataDir) : "the database");
+            JdbcMailStore store = new JdbcMailStore(ds, gc, description, dataDir, hasher, contentStorage);
             if (role == Role.SERVER) {
+                if (contentStorage == ContentStorage.FILES) {
+                    store.db.files().prepare();
+                }
                 store.sweeper.start();
             }
             return store;
@@ -340,6 +376,12 @@ public final class JdbcMailStore implements MailStore {
     /** Test-facing: reports commits and disk syncs to {@code listener} (null: to nobody); see {@link DurabilityListener}. */
     public void durabilityListener(DurabilityListener listener) {
         groupCommit.listener(listener);
+        db.files().listener(listener);
+    }
+
+    /** Where this store writes new content. */
+    public ContentStorage contentStorage() {
+        return contentStorage;
     }
 
     /** How many disk syncs the group commit has run (0 on PostgreSQL); for benchmarks and tests. */
@@ -354,6 +396,15 @@ public final class JdbcMailStore implements MailStore {
      */
     int sweepUnreferencedContent() {
         return Contents.sweep(db);
+    }
+
+    /**
+     * Deletes now the content files that no message row names and that were last changed before
+     * {@code cutoff} (the background sweeper uses {@link FileContents#ORPHAN_AGE} ago).
+     * @return how many files were deleted
+     */
+    int sweepOrphanFiles(Instant cutoff) {
+        return db.files().sweepOrphans(db, cutoff);
     }
 
     @Override

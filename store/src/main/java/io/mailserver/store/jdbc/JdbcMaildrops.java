@@ -93,7 +93,7 @@ final class JdbcMaildrops implements MaildropStore {
     public InputStream open(long userId, long uid) {
         return db.read("opening message " + uid + " of user #" + userId, c -> {
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT m.id, m.sender, m.size FROM mailbox_entries e JOIN messages m ON m.id = e.message_id"
+                    "SELECT m.id, m.sender, m.size, m.content_file, m.header_prefix FROM mailbox_entries e JOIN messages m ON m.id = e.message_id"
                             + " WHERE e.user_id = ? AND e.id = ?")) {
                 ps.setLong(1, userId);
                 ps.setLong(2, uid);
@@ -101,7 +101,9 @@ final class JdbcMaildrops implements MaildropStore {
                     if (!rs.next()) {
                         throw new NotFoundException("no message " + uid + " in the maildrop of user #" + userId);
                     }
-                    return new ChunkInputStream(db, rs.getLong(1), rs.getLong(3), JdbcDelivery.returnPathLine(rs.getString(2)));
+                    byte[] headers = Contents.headerPrefix(rs.getBytes(5));
+                    return Contents.open(db, rs.getLong(1), rs.getString(4), rs.getLong(3) - headers.length,
+                            Contents.concat(JdbcDelivery.returnPathLine(rs.getString(2)), headers));
                 }
             }
         });

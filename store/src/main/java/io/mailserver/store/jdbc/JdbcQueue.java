@@ -433,11 +433,16 @@ final class JdbcQueue implements QueueStore {
     @Override
     public InputStream openContent(long messageId) {
         return db.read("opening message " + messageId, c -> {
-            Optional<Long> size = Accounts.longValue(c, "SELECT size FROM messages WHERE id = ?", messageId);
-            if (size.isEmpty()) {
-                throw new NotFoundException("no message " + messageId + " (delivered and reclaimed, or deleted)");
+            try (PreparedStatement ps = c.prepareStatement("SELECT size, content_file, header_prefix FROM messages WHERE id = ?")) {
+                ps.setLong(1, messageId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new NotFoundException("no message " + messageId + " (delivered and reclaimed, or deleted)");
+                    }
+                    byte[] headers = Contents.headerPrefix(rs.getBytes(3));
+                    return Contents.open(db, messageId, rs.getString(2), rs.getLong(1) - headers.length, headers);
+                }
             }
-            return new ChunkInputStream(db, messageId, size.get(), new byte[0]);
         });
     }
 

@@ -28,6 +28,11 @@ enum Backend {
         return JdbcMailStore.open(url, user(), "", 8, dataDir, HASHER);
     }
 
+    /** With new content going to {@code storage} (null: the store's default for this backend). */
+    JdbcMailStore open(String url, Path dataDir, ContentStorage storage) {
+        return storage == null ? open(url, dataDir) : JdbcMailStore.open(url, user(), "", 8, dataDir, HASHER, storage);
+    }
+
     /** A URL for a new, empty database. */
     String url(Path dataDir) {
         return this == H2 ? JdbcMailStore.defaultUrl(dataDir) : PostgresCluster.shared().createDatabase();

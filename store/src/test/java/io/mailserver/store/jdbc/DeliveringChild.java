@@ -9,9 +9,13 @@ import java.nio.file.Path;
 /**
  * Run as a separate JVM by {@link KillDurabilityTest}: delivers messages from several threads forever
  * and prints {@code COMMITTED <id>} after each commit returns, until it is killed.
- * Arguments: JDBC URL, user, data directory, local user id, thread count.
+ * Arguments: JDBC URL, user, data directory, local user id, thread count, and optionally
+ * {@code stop-after-content}: then one delivery prints {@code CONTENT DURABLE} once its content file is
+ * durable and stops there, before its metadata transaction, to be killed ({@link ContentFilesTest}).
  */
 public final class DeliveringChild {
+    static final byte[] BODY = ("Subject: durability\r\n\r\n" + "x".repeat(10_000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+
     private DeliveringChild() {
     }
 
@@ -23,7 +27,23 @@ public final class DeliveringChild {
         int threads = Integer.parseInt(args[4]);
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.US_ASCII);
         JdbcMailStore store = JdbcMailStore.open(url, user, "", threads + 2, dataDir, new PasswordHasher(1000));
-        byte[] body = ("Subject: durability\r\n\r\n" + "x".repeat(10_000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] body = BODY;
+        if (args.length > 5 && args[5].equals("stop-after-content")) {
+            store.durabilityListener(new DurabilityListener() {
+                @Override
+                public void contentDurable(String queueId) {
+                    synchronized (out) {
+                        out.println("CONTENT DURABLE");
+                        out.flush();
+                    }
+                    try {
+                        Thread.sleep(Long.MAX_VALUE);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+        }
         out.println("READY");
         out.flush();
         for (int t = 0; t < threads; t++) {

@@ -53,7 +53,8 @@ abstract class MessagesContract extends StoreTestBase {
         long id = deliver("sender@remote.example", BODY, List.of(alice.id(), bob.id(), alice.id()), List.of());
 
         assertEquals(1, count("SELECT COUNT(*) FROM messages"));
-        assertEquals(1, count("SELECT COUNT(*) FROM message_chunks WHERE message_id = ?", id));
+        assertEquals(1, contentPieces(id), "stored once");
+        assertEquals(1, storedPieces());
         List<MaildropEntry> drop = store.maildrops().snapshot(alice.id());
         assertEquals(1, drop.size(), "a user added twice gets one copy");
         String expected = "Return-Path: <sender@remote.example>\r\n" + BODY;
@@ -117,8 +118,8 @@ abstract class MessagesContract extends StoreTestBase {
         long bobUid = store.maildrops().snapshot(bob.id()).get(0).uid();
         assertEquals(0, store.maildrops().delete(bob.id(), List.of(bobUid, 999_999L)));
         assertEquals(0, count("SELECT COUNT(*) FROM messages WHERE id = ?", id));
-        assertEquals(0, count("SELECT COUNT(*) FROM message_chunks WHERE message_id = ?", id));
         assertEquals(1, count("SELECT COUNT(*) FROM messages"));
+        assertEquals(1, storedPieces(), "only the other message's content is left");
     }
 
     @Test
@@ -154,16 +155,13 @@ abstract class MessagesContract extends StoreTestBase {
     void anUncommittedDeliveryLeavesNothing() throws IOException {
         User alice = user("alice@example.test");
         try (Delivery d = store.messages().begin("a@remote.example", "Q1")) {
-            d.content().write(new byte[600_000]); // spills to a temporary file
+            d.content().write(new byte[600_000]); // spills to a temporary file (files: the content file's temporary name)
             d.addLocalRecipient(alice.id());
-            try (var files = Files.list(dataDir.resolve("tmp"))) {
-                assertEquals(1, files.count());
-            }
+            assertEquals(1, spilledFiles());
         }
         assertEquals(0, count("SELECT COUNT(*) FROM messages"));
-        try (var files = Files.list(dataDir.resolve("tmp"))) {
-            assertEquals(0, files.count(), "temporary file deleted on close");
-        }
+        assertEquals(0, spilledFiles(), "temporary file deleted on close");
+        assertEquals(0, storedPieces());
     }
 
     @Test
@@ -177,9 +175,22 @@ abstract class MessagesContract extends StoreTestBase {
             assertThrows(StoreException.class, d::commit);
         }
         assertEquals(0, count("SELECT COUNT(*) FROM messages"));
-        assertEquals(0, count("SELECT COUNT(*) FROM message_chunks"));
+        assertEquals(0, storedPieces(), "no chunk and no content file left");
         assertEquals(0, count("SELECT COUNT(*) FROM mailbox_entries"));
         assertEquals(0, count("SELECT COUNT(*) FROM outbound_queue"));
+    }
+
+    /** Files in the spill directory and temporary content files: what a delivery in progress has on disk. */
+    long spilledFiles() throws IOException {
+        long n = 0;
+        for (var dir : List.of(dataDir.resolve("tmp"), JdbcMailStore.contentDir(dataDir))) {
+            if (Files.isDirectory(dir)) {
+                try (var walk = Files.walk(dir)) {
+                    n += walk.filter(Files::isRegularFile).count();
+                }
+            }
+        }
+        return n;
     }
 
     @Test
@@ -371,7 +382,7 @@ abstract class MessagesContract extends StoreTestBase {
         store.queue().markFailed(rows.get(2), "550");
         assertEquals(new Purged(1, 1, BODY.length()), store.queue().purge(Instant.now().plus(Duration.ofSeconds(1))));
         assertEquals(0, count("SELECT COUNT(*) FROM messages WHERE id = ?", id));
-        assertEquals(0, count("SELECT COUNT(*) FROM message_chunks WHERE message_id = ?", id));
+        assertEquals(0, storedPieces());
     }
 
     /**
@@ -492,7 +503,7 @@ abstract class MessagesContract extends StoreTestBase {
         try (InputStream out = store.queue().openContent(store.queue().list().get(0).messageId())) {
             assertArrayEquals(in.digest(), Generated.sha256(out));
         }
-        assertEquals(200, count("SELECT COUNT(*) FROM message_chunks"));
+        assertEquals(piecesFor(200), storedPieces(), "stored once for both recipients");
     }
 
     /**
@@ -508,13 +519,13 @@ abstract class MessagesContract extends StoreTestBase {
             d.addLocalRecipient(alice.id());
             id = d.commit();
         }
-        assertEquals(200, count("SELECT COUNT(*) FROM message_chunks WHERE message_id = ?", id));
+        assertEquals(piecesFor(200), contentPieces(id));
         long uid = store.maildrops().snapshot(alice.id()).get(0).uid();
 
         assertEquals(0, store.maildrops().delete(alice.id(), List.of(uid)));
 
         assertEquals(0, count("SELECT COUNT(*) FROM mailbox_entries"));
-        assertEquals(0, count("SELECT COUNT(*) FROM message_chunks"));
+        assertEquals(0, storedPieces());
         assertEquals(0, count("SELECT COUNT(*) FROM messages"));
         assertTrue(store.isAvailable(), "the database is still open");
         deliver("a@remote.example", BODY, List.of(alice.id()), List.of());
@@ -531,7 +542,7 @@ abstract class MessagesContract extends StoreTestBase {
             d.commit();
         }
         store.users().remove(addr("alice@example.test"));
-        assertEquals(0, count("SELECT COUNT(*) FROM message_chunks"));
+        assertEquals(0, storedPieces());
         assertEquals(0, count("SELECT COUNT(*) FROM messages"));
         assertTrue(store.isAvailable());
     }
@@ -553,15 +564,16 @@ abstract class MessagesContract extends StoreTestBase {
                 .findFirst().orElseThrow(), "550");
         // The "crash": the entry is gone, the content was never reclaimed.
         store.database().write("deleting an entry only", c -> Accounts.update(c, "DELETE FROM mailbox_entries WHERE message_id = ?", orphan));
-        assertEquals(4, count("SELECT COUNT(*) FROM message_chunks WHERE message_id = ?", orphan));
+        assertEquals(piecesFor(4), contentPieces(orphan));
+        assertEquals(piecesFor(4) + 3, storedPieces());
 
         assertEquals(1, store.sweepUnreferencedContent());
 
-        assertEquals(0, count("SELECT COUNT(*) FROM message_chunks WHERE message_id = ?", orphan));
         assertEquals(0, count("SELECT COUNT(*) FROM messages WHERE id = ?", orphan));
+        assertEquals(3, storedPieces(), "only the three live messages' content is left");
         for (long live : List.of(kept, queued, failed)) {
             assertEquals(1, count("SELECT COUNT(*) FROM messages WHERE id = ?", live), "message " + live);
-            assertEquals(1, count("SELECT COUNT(*) FROM message_chunks WHERE message_id = ?", live), "message " + live);
+            assertEquals(1, contentPieces(live), "message " + live);
         }
         assertEquals(0, store.sweepUnreferencedContent(), "nothing left to sweep");
     }
@@ -579,5 +591,6 @@ abstract class MessagesContract extends StoreTestBase {
             Thread.sleep(50);
         }
         assertEquals(0, count("SELECT COUNT(*) FROM messages WHERE id = ?", orphan));
+        assertEquals(0, storedPieces());
     }
 }

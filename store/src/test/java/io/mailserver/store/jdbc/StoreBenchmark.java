@@ -24,13 +24,17 @@ public final class StoreBenchmark {
     private StoreBenchmark() {
     }
 
+    /** Argument: where content goes, {@code files} (default) or {@code database}. */
     public static void main(String[] args) throws Exception {
+        ContentStorage storage = args.length > 0 ? ContentStorage.valueOf(args[0].toUpperCase(java.util.Locale.ROOT)) : ContentStorage.FILES;
+        System.out.println("content in " + storage);
         byte[] body = ("Subject: bench\r\n\r\n" + "0123456789abcdef".repeat(640) + "\r\n").getBytes(StandardCharsets.US_ASCII);
         System.out.printf("%-34s %8s %12s %10s%n", "store", "threads", "deliveries/s", "syncs");
         for (boolean sync : new boolean[] {false, true}) {
             for (int threads : new int[] {1, 20}) {
                 Path dir = Files.createTempDirectory("bench-h2-");
-                try (JdbcMailStore store = JdbcMailStore.open(JdbcMailStore.defaultUrl(dir), "mail", "", 24, dir, new PasswordHasher(1000), sync, JdbcMailStore.Role.SERVER)) {
+                try (JdbcMailStore store = JdbcMailStore.open(JdbcMailStore.defaultUrl(dir), "mail", "", 24, dir, new PasswordHasher(1000), sync, JdbcMailStore.Role.SERVER,
+                        storage)) {
                     long total = run(store, sync ? "H2, group commit (CHECKPOINT SYNC)" : "H2, WRITE_DELAY=0, no sync", threads, body);
                     store.close();
                     long bytes = Files.size(dir.resolve("db").resolve("mail.mv.db"));

@@ -21,6 +21,11 @@ abstract class StoreTestBase {
 
     abstract Backend backend();
 
+    /** Where new content goes; null: the store's choice for the backend (files on H2, the database on PostgreSQL). */
+    ContentStorage contentStorage() {
+        return null;
+    }
+
     /**
      * PostgreSQL: one database per test class, emptied before each test (creating and dropping a
      * database per test costs a checkpoint each). H2: a fresh file per test, which is cheap.
@@ -32,7 +37,7 @@ abstract class StoreTestBase {
         backend().assumeAvailable();
         if (backend() == Backend.POSTGRES) {
             String url = POSTGRES_DATABASES.computeIfAbsent(getClass(), k -> backend().url(dataDir));
-            store = backend().open(url, dataDir);
+            store = backend().open(url, dataDir, contentStorage());
             store.database().read("emptying the test database", c -> {
                 try (var s = c.createStatement()) {
                     s.execute("TRUNCATE domains, users, aliases, alias_targets, messages, message_chunks, mailbox_entries,"
@@ -41,14 +46,14 @@ abstract class StoreTestBase {
                 return null;
             });
         } else {
-            store = backend().open(dataDir);
+            store = backend().open(backend().url(dataDir), dataDir, contentStorage());
         }
     }
 
     /** The same database again, as after a restart (the current store must be closed first). */
     JdbcMailStore reopen() {
         String url = backend() == Backend.POSTGRES ? POSTGRES_DATABASES.get(getClass()) : backend().url(dataDir);
-        return backend().open(url, dataDir);
+        return backend().open(url, dataDir, contentStorage());
     }
 
     @AfterEach
@@ -94,6 +99,34 @@ abstract class StoreTestBase {
                 }
             }
         });
+    }
+
+    /** What holds a message's content now: its chunk rows, or 1 while its file exists. */
+    long contentPieces(long messageId) {
+        String file = string("SELECT content_file FROM messages WHERE id = ?", messageId);
+        if (file != null) {
+            return java.nio.file.Files.exists(JdbcMailStore.contentDir(dataDir).resolve(file)) ? 1 : 0;
+        }
+        return count("SELECT COUNT(*) FROM message_chunks WHERE message_id = ?", messageId);
+    }
+
+    /** What a message of {@code chunks} chunk rows takes in this store: the chunks, or one file. */
+    long piecesFor(long chunks) {
+        return store.contentStorage() == ContentStorage.FILES ? 1 : chunks;
+    }
+
+    /** Every piece of content in the store: all chunk rows plus all content files (temporary ones too). */
+    long storedPieces() {
+        long files = 0;
+        java.nio.file.Path dir = JdbcMailStore.contentDir(dataDir);
+        if (java.nio.file.Files.isDirectory(dir)) {
+            try (var walk = java.nio.file.Files.walk(dir)) {
+                files = walk.filter(java.nio.file.Files::isRegularFile).count();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return files + count("SELECT COUNT(*) FROM message_chunks");
     }
 
     String string(String sql, Object... params) {
