@@ -69,6 +69,7 @@ public final class MailServer implements AutoCloseable {
         services.add(() -> smtp.shutdown(config.shutdownGrace()));
         pop3 = Pop3Service.start(config, store, tls, throttle);
         services.add(() -> pop3.shutdown(config.shutdownGrace()));
+        services.add(IdleCollector.start());
     }
 
     /** The outbound queue runner. */
