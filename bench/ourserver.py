@@ -31,17 +31,12 @@ JAR = os.path.join(REPO, 'server', 'target', 'mailserver.jar')
 
 
 def default_java_opts():
-    """The JVM options bin/mailserver uses when JAVA_OPTS is not set."""
+    """The JVM options bin/mailserver uses when JAVA_OPTS is not set: its jvm_always and
+    jvm_defaults lines."""
     with open(os.path.join(REPO, 'bin', 'mailserver')) as f:
         script = f.read()
-    m = re.search(r'\$\{JAVA_OPTS:-([^}]*)\}', script)
-    opts = m.group(1) if m else ''
-    # the default may name a variable of the script (JAVA_OPTS:-$jvm_defaults): use its value
-    ref = re.fullmatch(r'\$(\w+)', opts.strip())
-    if ref:
-        v = re.search(r'^' + ref.group(1) + r'="([^"]*)"', script, re.M)
-        opts = v.group(1) if v else ''
-    return opts
+    return ' '.join(m.group(1) for name in ('jvm_always', 'jvm_defaults')
+                    for m in [re.search(rf'^{name}="([^"]*)"', script, re.M)] if m)
 
 
 
@@ -94,6 +89,7 @@ relay.routes = remote.test -> [127.0.0.1]:{self.sink_port}
 
     def _env(self):
         env = dict(os.environ)
+        env.setdefault('MALLOC_ARENA_MAX', '2')  # as bin/mailserver sets it
         if self.java_opts:
             env['JAVA_OPTS'] = self.java_opts
         return env

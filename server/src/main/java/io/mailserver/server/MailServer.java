@@ -87,6 +87,7 @@ public final class MailServer implements AutoCloseable {
                 bound(smtp::smtpsPort), bound(smtp::submissionPort));
         web = WebService.start(config, store, tls, clients, this::isRunning);
         services.add(web::close);
+        services.add(IdleCollector.start());
     }
 
     private static OptionalInt bound(IntSupplier port) {

@@ -40,7 +40,7 @@ import io.mailserver.testkit.TestFiles;
 
 /**
  * Issue 10: the heap a client can pin is bounded, and delayed replies hold no handler thread. The whole server in
- * a child JVM (bin/mailserver's JVM options: 768 MiB heap, G1, exit on OutOfMemoryError) is flooded from 20
+ * a child JVM (bin/mailserver's JVM options: 256 MiB heap, Serial GC, exit on OutOfMemoryError) is flooded from 20
  * loopback addresses at once, 20 connections each (the per-address limit; only 127.0.0.1 is trusted), each
  * sending 1 MiB and connecting again whenever the server closes it:
  * <ul>
