@@ -180,7 +180,7 @@ class MailctlErrorsTest {
 
     @Test
     void usageErrors() {
-        fails(ExitCode.USAGE, "missing command: one of domain, user, alias, queue, dkim, dns (see mailctl --help)", cli.run());
+        fails(ExitCode.USAGE, "missing command: one of domain, user, alias, queue, status, dkim, dns (see mailctl --help)", cli.run());
         fails(ExitCode.USAGE, "missing action: one of add, list, remove (see mailctl domain --help)", cli.run("domain"));
         fails(ExitCode.USAGE, "Unmatched argument at index 0: 'frobnicate' (see mailctl --help)", cli.run("frobnicate"));
         fails(ExitCode.USAGE, "Missing required parameter: 'TARGET' (see mailctl alias add --help)", cli.run("alias", "add", "team@example.test"));
