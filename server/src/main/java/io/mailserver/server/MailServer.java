@@ -85,8 +85,10 @@ public final class MailServer implements AutoCloseable {
         // autoconfiguration names the ports actually bound (they differ from the configuration's with port 0)
         ClientSettings clients = ClientSettings.of(config.hostname(), bound(pop3::tlsPort), bound(pop3::port),
                 bound(smtp::smtpsPort), bound(smtp::submissionPort));
-        web = WebService.start(config, store, tls, clients, this::isRunning);
+        ServerMetricsRegistry metrics = new ServerMetricsRegistry(store.queue(), Clock.systemUTC());
+        web = WebService.start(config, store, tls, clients, this::isRunning, metrics::scrape);
         services.add(web::close);
+        services.add(metrics);
         services.add(IdleCollector.start());
     }
 

@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.store.MailAddress;
+import io.mailserver.store.MailMetrics;
 import io.mailserver.store.StoreException;
 import io.mailserver.store.User;
 import io.mailserver.store.UserRepository;
@@ -103,6 +104,12 @@ public final class Login {
          * @param clientForLog how the protocol names the client in its log lines
          */
         public Result attempt(String what, String clientForLog, String authcid, String authzid, char[] password) {
+            Result result = check(what, clientForLog, authcid, authzid, password);
+            MailMetrics.login(what.startsWith("pop3") ? "pop3" : "smtp", result.outcome().name().toLowerCase(java.util.Locale.ROOT));
+            return result;
+        }
+
+        private Result check(String what, String clientForLog, String authcid, String authzid, char[] password) {
             try {
                 // counted before the password check, so parallel connections cannot all slip under the limit
                 Optional<LoginThrottle.Attempt> granted = throttle.tryAcquire(address);

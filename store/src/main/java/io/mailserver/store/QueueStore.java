@@ -68,6 +68,24 @@ public interface QueueStore {
 
     List<QueueEntry> list();
 
+    /** How many rows are in each state, and when the oldest row still waiting to be sent was queued. */
+    record Summary(java.util.Map<QueueEntry.State, Long> rows, Optional<Instant> oldestWaiting) {}
+
+    /** The queue at a glance (for metrics): this default reads every row; the store answers with one query. */
+    default Summary summary() {
+        java.util.Map<QueueEntry.State, Long> rows = new java.util.EnumMap<>(QueueEntry.State.class);
+        Optional<Instant> oldest = Optional.empty();
+        for (QueueEntry e : list()) {
+            rows.merge(e.state(), 1L, Long::sum);
+            boolean waiting = e.state() == QueueEntry.State.QUEUED || e.state() == QueueEntry.State.DEFERRED
+                    || e.state() == QueueEntry.State.SENDING;
+            if (waiting && (oldest.isEmpty() || e.createdAt().isBefore(oldest.get()))) {
+                oldest = Optional.of(e.createdAt());
+            }
+        }
+        return new Summary(rows, oldest);
+    }
+
     Optional<QueueEntry> find(long id);
 
     /** Makes one row (or all waiting rows when id is empty) due now; returns how many. */

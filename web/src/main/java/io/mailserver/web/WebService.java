@@ -24,6 +24,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,12 +56,15 @@ public final class WebService implements AutoCloseable {
     private final MailStore store;
     private final ClientSettings clients;
     private final BooleanSupplier listenersUp;
+    private final Supplier<String> metrics;
     private final RequestRate rate;
     private final ThreadPoolExecutor workers;
     private HttpServer http;
     private HttpsServer https;
 
-    private WebService(ServerConfig config, MailStore store, ClientSettings clients, BooleanSupplier listenersUp, int requestsPerMinute) {
+    private WebService(ServerConfig config, MailStore store, ClientSettings clients, BooleanSupplier listenersUp, Supplier<String> metrics,
+                       int requestsPerMinute) {
+        this.metrics = metrics;
         this.rate = new RequestRate(requestsPerMinute, Clock.systemUTC());
         this.config = config;
         this.store = store;
@@ -80,15 +84,16 @@ public final class WebService implements AutoCloseable {
      * Binds {@code http.listen} and {@code https.listen} (each may be off).
      * @param clients     the mail listeners actually bound, as the documents name them
      * @param listenersUp true while every mail listener is bound (readiness)
+     * @param metrics     the Prometheus text of {@code /metrics} (for trusted networks only)
      */
     public static WebService start(ServerConfig config, MailStore store, ServerTls tls, ClientSettings clients,
-                                   BooleanSupplier listenersUp) throws IOException {
-        return start(config, store, tls, clients, listenersUp, REQUESTS_PER_MINUTE);
+                                   BooleanSupplier listenersUp, Supplier<String> metrics) throws IOException {
+        return start(config, store, tls, clients, listenersUp, metrics, REQUESTS_PER_MINUTE);
     }
 
     static WebService start(ServerConfig config, MailStore store, ServerTls tls, ClientSettings clients,
-                            BooleanSupplier listenersUp, int requestsPerMinute) throws IOException {
-        WebService web = new WebService(config, store, clients, listenersUp, requestsPerMinute);
+                            BooleanSupplier listenersUp, Supplier<String> metrics, int requestsPerMinute) throws IOException {
+        WebService web = new WebService(config, store, clients, listenersUp, metrics, requestsPerMinute);
         try {
             Optional<HostPort> plain = config.httpListen();
             if (plain.isPresent()) {
@@ -181,6 +186,11 @@ public final class WebService implements AutoCloseable {
                     respond(exchange, 200, TEXT, "live\n");
                 }
             }
+            case "/metrics" -> {
+                if (get(exchange, method)) {
+                    metrics(exchange);
+                }
+            }
             case "/health/ready" -> {
                 if (get(exchange, method)) {
                     ready(exchange);
@@ -251,6 +261,15 @@ public final class WebService implements AutoCloseable {
             return;
         }
         respond(exchange, 200, TEXT, MtaStsPolicy.render(config.mtaStsMode(), config.hostname(), config.mtaStsMaxAge()));
+    }
+
+    /** Prometheus scrapes from the operator's network; anyone else learns nothing about the traffic (403). */
+    private void metrics(HttpExchange exchange) throws IOException {
+        if (!config.isTrusted(exchange.getRemoteAddress().getAddress())) {
+            respond(exchange, 403, TEXT, "metrics are served to network.trusted only\n");
+            return;
+        }
+        respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
     }
 
     private void ready(HttpExchange exchange) throws IOException {

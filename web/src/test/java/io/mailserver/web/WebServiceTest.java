@@ -43,7 +43,7 @@ class WebServiceTest {
         temp.store().domains().add("example.test");
         ClientSettings clients = ClientSettings.of("mail.example.test", OptionalInt.of(1995), OptionalInt.of(1110),
                 OptionalInt.of(1465), OptionalInt.of(1587));
-        web = WebService.start(temp.config(), temp.store(), ServerTls.fromConfig(temp.config()), clients, listenersUp::get);
+        web = WebService.start(temp.config(), temp.store(), ServerTls.fromConfig(temp.config()), clients, listenersUp::get, () -> "test_metric 1.0\n");
     }
 
     @AfterEach
@@ -143,7 +143,7 @@ class WebServiceTest {
     @Test
     void oneAddressGetsABoundedNumberOfRequestsAMinute() throws Exception {
         try (WebService limited = WebService.start(temp.config(), temp.store(), ServerTls.fromConfig(temp.config()),
-                ClientSettings.from(temp.config()), listenersUp::get, 5)) {
+                ClientSettings.from(temp.config()), listenersUp::get, () -> "", 5)) {
             List<Integer> statuses = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
                 HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + limited.httpPort() + "/health/live").toURL().openConnection();

@@ -1,5 +1,6 @@
 package io.mailserver.mta.outbound;
 
+import io.mailserver.store.MailMetrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -27,6 +28,7 @@ final class DeliveryLog {
 
     static void log(String queueId, long rowId, String recipient, String relay, Instant queuedAt, Instant now, int attempt, String dsn,
                     Status status, String reply) {
+        MailMetrics.deliveryAttempt(status.name().toLowerCase(java.util.Locale.ROOT));
         String line = line(queueId, rowId, recipient, relay, queuedAt, now, attempt, dsn, status, reply);
         if (status == Status.SENT) {
             LOG.info(line);

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mailserver.mta.smtp.check.CheckResult;
+import io.mailserver.store.MailMetrics;
 import io.mailserver.session.Line;
 import io.mailserver.session.Printable;
 import io.mailserver.store.Delivery;
@@ -98,6 +99,7 @@ final class DataCommand implements CommandHandler {
                 }
                 log.info("{}: reject DATA from {}: {}; from={} size={}", queueId, session.clientForLog(), result.reply().summary(),
                         Printable.forLog(envelope.sender().toString()), receiver.size());
+                MailMetrics.smtpTransaction(listener(session), result.kind() == CheckResult.Kind.TEMPFAIL ? "tempfail" : "rejected");
                 return Outcome.refusal(result);
             }
             List<String> added = receiver.headersToAdd();
@@ -117,6 +119,7 @@ final class DataCommand implements CommandHandler {
                 throw e; // no reply at all: see finish
             } catch (StoreException e) {
                 log.warn("{}: store failed, answered 451, nothing stored: {}", queueId, e.getMessage());
+                MailMetrics.smtpTransaction(listener(session), "tempfail");
                 return Outcome.reply(Replies.LOCAL_ERROR);
             }
             if (!remote.isEmpty()) {
@@ -127,7 +130,13 @@ final class DataCommand implements CommandHandler {
                     Printable.forLog(envelope.sender().toString()),
                     envelope.recipients().stream().map(r -> Printable.forLog(r.path().toString())).collect(Collectors.joining(",")),
                     receiver.size(), envelope.localUserIds().size(), remote.size(), session.tlsActive() ? "yes" : "no");
+            MailMetrics.smtpTransaction(listener(session), "accepted");
+            MailMetrics.messageAccepted(listener(session), receiver.size());
             return Outcome.reply(Replies.queued(queueId));
+        }
+
+        private static String listener(SmtpSession session) {
+            return session.profile().name().toLowerCase(java.util.Locale.ROOT);
         }
 
         /** The DATA_END checks' header fields, each on its own line(s), in list order. */

@@ -1,5 +1,6 @@
 package io.mailserver.mta.smtp;
 
+import io.mailserver.store.MailMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,9 @@ final class RcptCommand implements CommandHandler {
         if (!result.accepted()) {
             log.info("reject RCPT from {}: {}; from={} to={}", session.clientForLog(), result.reply().summary(),
                     Printable.forLog(String.valueOf(tx.sender())), Printable.forLog(path.toString()));
+            // the enhanced status code says why: 5.1.1 no such user, 5.7.1 relay or policy, 4.x temporary, ...
+            SmtpReply reply = result.reply();
+            MailMetrics.recipientRejected(reply.enhanced() == null || reply.enhanced().isEmpty() ? String.valueOf(reply.code()) : reply.enhanced());
             return Outcome.refusal(result);
         }
         AcceptedRecipient accepted = recipient.accepted();

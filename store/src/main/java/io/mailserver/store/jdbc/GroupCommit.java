@@ -1,5 +1,6 @@
 package io.mailserver.store.jdbc;
 
+import io.mailserver.store.MailMetrics;
 import io.mailserver.store.StoreException;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -139,7 +140,9 @@ final class GroupCommit implements AutoCloseable {
                     batch = open;
                     open = new Batch();
                 }
+                long started = System.nanoTime();
                 String error = syncOnce();
+                MailMetrics.groupCommit(batch.callers, Duration.ofNanos(System.nanoTime() - started));
                 synchronized (monitor) {
                     syncs++;
                     batch.failure = error;

@@ -198,6 +198,8 @@ public final class JdbcMailStore implements MailStore {
         hc.setMinimumIdle(Math.min(2, poolSize));
         hc.setConnectionTimeout(10_000);
         hc.setPoolName("store");
+        // pool usage (hikaricp_connections_*) on the global registry: exported once the server adds one to it
+        hc.setMetricRegistry(io.micrometer.core.instrument.Metrics.globalRegistry);
         if (isH2(jdbcUrl)) {
             hc.setExceptionOverrideClassName(H2ClosedEviction.class.getName());
         }

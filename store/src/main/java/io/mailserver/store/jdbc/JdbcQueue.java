@@ -276,6 +276,27 @@ final class JdbcQueue implements QueueStore {
     }
 
     @Override
+    public Summary summary() {
+        return db.read("summing up the queue", c -> {
+            java.util.Map<QueueEntry.State, Long> rows = new java.util.EnumMap<>(QueueEntry.State.class);
+            Optional<Instant> oldest = Optional.empty();
+            try (PreparedStatement ps = c.prepareStatement("SELECT state, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbound_queue GROUP BY state");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    QueueEntry.State state = QueueEntry.State.valueOf(rs.getString("state"));
+                    rows.put(state, rs.getLong("n"));
+                    Instant first = Database.getInstant(rs, "oldest");
+                    boolean waiting = state == QueueEntry.State.QUEUED || state == QueueEntry.State.DEFERRED || state == QueueEntry.State.SENDING;
+                    if (waiting && first != null && (oldest.isEmpty() || first.isBefore(oldest.get()))) {
+                        oldest = Optional.of(first);
+                    }
+                }
+            }
+            return new Summary(rows, oldest);
+        });
+    }
+
+    @Override
     public List<QueueEntry> list() {
         return db.read("listing the queue", c -> {
             List<QueueEntry> out = new ArrayList<>();
