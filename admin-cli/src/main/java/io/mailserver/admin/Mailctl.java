@@ -27,7 +27,7 @@ import java.util.Map;
         synopsisSubcommandLabel = "COMMAND",
         description = "Manage the mail server's domains, users, aliases, outbound queue, DKIM keys and DNS records. Works while the server runs.",
         footer = {"", "Exit codes: 0 ok, 1 usage or bad input, 2 not found, 3 conflict,",
-                "4 store unavailable, 5 bad configuration. See docs/mailctl.md."},
+                "4 store unavailable, 5 bad configuration, 6 a check failed (dns check, status). See docs/mailctl.md."},
         subcommands = {
                 DomainCommand.class,
                 UserCommand.class,
