@@ -128,6 +128,15 @@ public final class SmtpService implements AutoCloseable {
         return listener;
     }
 
+    /** Connections open now on each of this service's listeners, by listener name (for metrics). */
+    public synchronized java.util.Map<String, Integer> connectionsByListener() {
+        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        for (Listener l : listeners) {
+            out.merge(l.name(), l.connections(), Integer::sum);
+        }
+        return out;
+    }
+
     public SmtpContext context() {
         return context;
     }

@@ -123,9 +123,6 @@ public final class Listener implements AutoCloseable {
 
         ConnectionLimitFilter limits = new ConnectionLimitFilter(o.maxConnections(), o.maxConnectionsPerAddress(),
                 o.exemptFromPerAddressLimit(), o.refusal());
-        // open connections per listener, on the global registry (exported once the server adds a registry)
-        io.micrometer.core.instrument.Metrics.gauge("mail_connections", io.micrometer.core.instrument.Tags.of("listener", o.name()),
-                limits, ConnectionLimitFilter::current);
         ReadThrottle throttle = new ReadThrottle(READ_HIGH_WATER, READ_LOW_WATER, Listener::decodeParked);
         OrderedThreadPoolExecutor executor = new OrderedThreadPoolExecutor(0, o.handlerThreads(), 60, TimeUnit.SECONDS,
                 r -> {

@@ -153,6 +153,15 @@ public final class Pop3Service implements AutoCloseable {
         return plain;
     }
 
+    /** Connections open now on each of this service's listeners, by listener name (for metrics). */
+    public synchronized java.util.Map<String, Integer> connectionsByListener() {
+        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        for (Listener l : listeners) {
+            out.merge(l.name(), l.connections(), Integer::sum);
+        }
+        return out;
+    }
+
     /** Sessions open right now. */
     public int connections() {
         return handler.connectionCount();

@@ -85,7 +85,11 @@ public final class MailServer implements AutoCloseable {
         // autoconfiguration names the ports actually bound (they differ from the configuration's with port 0)
         ClientSettings clients = ClientSettings.of(config.hostname(), bound(pop3::tlsPort), bound(pop3::port),
                 bound(smtp::smtpsPort), bound(smtp::submissionPort));
-        ServerMetricsRegistry metrics = new ServerMetricsRegistry(store.queue(), Clock.systemUTC());
+        ServerMetricsRegistry metrics = new ServerMetricsRegistry(store.queue(), Clock.systemUTC(), () -> {
+            java.util.Map<String, Integer> open = new java.util.LinkedHashMap<>(smtp.connectionsByListener());
+            open.putAll(pop3.connectionsByListener());
+            return open;
+        });
         web = WebService.start(config, store, tls, clients, this::isRunning, metrics::scrape);
         services.add(web::close);
         services.add(metrics);

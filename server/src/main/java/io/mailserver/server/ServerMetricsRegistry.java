@@ -30,7 +30,8 @@ final class ServerMetricsRegistry implements AutoCloseable {
     private final Map<QueueEntry.State, AtomicLong> rows = new EnumMap<>(QueueEntry.State.class);
     private final AtomicLong oldestWaitingSeconds = new AtomicLong();
 
-    ServerMetricsRegistry(QueueStore queue, Clock clock) {
+    /** @param connections connections open now, by listener name, as the services count them */
+    ServerMetricsRegistry(QueueStore queue, Clock clock, java.util.function.Supplier<Map<String, Integer>> connections) {
         this.queue = queue;
         this.clock = clock;
         new JvmMemoryMetrics().bindTo(registry);
@@ -46,6 +47,11 @@ final class ServerMetricsRegistry implements AutoCloseable {
         }
         Gauge.builder("outbound_queue_oldest_waiting_seconds", oldestWaitingSeconds, AtomicLong::get)
                 .description("age of the oldest row still waiting to be sent, 0 when none").register(registry);
+        // per server, not on the global registry: a listener's gauge must follow this server's listeners
+        for (String listener : connections.get().keySet()) {
+            Gauge.builder("mail_connections", connections, c -> c.get().getOrDefault(listener, 0))
+                    .tag("listener", listener).description("connections open now").register(registry);
+        }
         Metrics.addRegistry(registry);
     }
 
