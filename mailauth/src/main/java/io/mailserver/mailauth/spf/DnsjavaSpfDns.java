@@ -35,6 +35,14 @@ import org.xbill.DNS.Type;
 public final class DnsjavaSpfDns implements SpfDns {
     private final Resolver resolver;
     private final Cache cache = new Cache(DClass.IN);
+    /**
+     * Questions whose lookup failed (time-out, SERVFAIL), until when they count as failing without being asked
+     * again (RFC 2308 7.1 lets a resolver remember a server failure for up to five minutes). Without it a resolver
+     * that does not answer costs every new connection the whole time-out: 1,000 connections from one address
+     * waited 5 s each for the same PTR question.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> failing = new java.util.concurrent.ConcurrentHashMap<>();
+    static final Duration FAILURE_CACHE = Duration.ofSeconds(30);
 
     private DnsjavaSpfDns(Resolver resolver) {
         this.resolver = resolver;
@@ -80,6 +88,24 @@ public final class DnsjavaSpfDns implements SpfDns {
 
     private <T> Answer<T> ask(String name, int type, Function<Record, T> value) {
         String question = name + " " + Type.string(type);
+        Long failingUntil = failing.get(question);
+        if (failingUntil != null) {
+            if (System.nanoTime() - failingUntil < 0) {
+                return Answer.none(Status.TEMP_FAILURE, question + ": failed less than " + FAILURE_CACHE.toSeconds() + " s ago");
+            }
+            failing.remove(question, failingUntil);
+        }
+        Answer<T> answer = lookUp(name, type, question, value);
+        if (answer.status() == Status.TEMP_FAILURE) {
+            if (failing.size() > 10_000) {
+                failing.clear(); // a bound, not an eviction policy: the entries live 30 s anyway
+            }
+            failing.put(question, System.nanoTime() + FAILURE_CACHE.toNanos());
+        }
+        return answer;
+    }
+
+    private <T> Answer<T> lookUp(String name, int type, String question, Function<Record, T> value) {
         Lookup lookup;
         try {
             lookup = new Lookup(Name.fromString(name.endsWith(".") ? name : name + "."), type, DClass.IN);
