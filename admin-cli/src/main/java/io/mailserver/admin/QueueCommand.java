@@ -1,8 +1,8 @@
 package io.mailserver.admin;
 
-import io.mailserver.mta.outbound.dsn.Bouncer;
-import io.mailserver.mta.outbound.dsn.DsnMessage;
-import io.mailserver.mta.outbound.dsn.DsnRecipient;
+import io.mailserver.relay.dsn.Bouncer;
+import io.mailserver.relay.dsn.DsnMessage;
+import io.mailserver.relay.dsn.DsnRecipient;
 import io.mailserver.store.NotFoundException;
 import io.mailserver.store.QueueEntry;
 import io.mailserver.store.QueueStore;

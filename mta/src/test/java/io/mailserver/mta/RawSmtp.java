@@ -11,7 +11,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
 /** A plain socket client that sends exact bytes and reads exact reply lines. */
-final class RawSmtp implements AutoCloseable {
+public final class RawSmtp implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
@@ -22,7 +22,7 @@ final class RawSmtp implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
-    static RawSmtp connect(int port) {
+    public static RawSmtp connect(int port) {
         try {
             Socket s = new Socket();
             s.setTcpNoDelay(true);
@@ -34,7 +34,7 @@ final class RawSmtp implements AutoCloseable {
         }
     }
 
-    void timeout(int millis) {
+    public void timeout(int millis) {
         try {
             socket.setSoTimeout(millis);
         } catch (IOException e) {
@@ -43,11 +43,11 @@ final class RawSmtp implements AutoCloseable {
     }
 
     /** Writes the text (ISO-8859-1, so every char is one byte) in one write. */
-    RawSmtp write(String text) {
+    public RawSmtp write(String text) {
         return write(text.getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    RawSmtp write(byte[] bytes) {
+    public RawSmtp write(byte[] bytes) {
         try {
             out.write(bytes);
             out.flush();
@@ -58,7 +58,7 @@ final class RawSmtp implements AutoCloseable {
     }
 
     /** One line with its CRLF, or null at end of stream. */
-    String readLine() {
+    public String readLine() {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         try {
             while (true) {
@@ -77,7 +77,7 @@ final class RawSmtp implements AutoCloseable {
     }
 
     /** A whole reply (all lines of a multi-line reply), with CRLFs; null at end of stream. */
-    String reply() {
+    public String reply() {
         StringBuilder sb = new StringBuilder();
         while (true) {
             String line = readLine();
@@ -92,13 +92,13 @@ final class RawSmtp implements AutoCloseable {
     }
 
     /** Sends one command line (CRLF added) and returns the reply. */
-    String cmd(String command) {
+    public String cmd(String command) {
         write(command + "\r\n");
         return reply();
     }
 
     /** True if the server closed the connection (reads end of stream within the timeout). */
-    boolean closedByServer() {
+    public boolean closedByServer() {
         try {
             return in.read() < 0;
         } catch (SocketTimeoutException e) {

@@ -3,6 +3,7 @@ package io.mailserver.mta;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import io.mailserver.testkit.TestTls;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -34,7 +35,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.mailserver.mta.outbound.testing.BigContent;
+import io.mailserver.testkit.BigContent;
 import io.mailserver.store.MaildropEntry;
 
 /**
@@ -57,7 +58,7 @@ class SmtpLargeTlsTest {
     @BeforeAll
     void start() throws Exception {
         server = SmtpTestServer.startSecure(Map.of("limits.message-size", "64M"));
-        trusting = SmtpTlsTest.trustOnly(server.tls.chainFile());
+        trusting = TestTls.trustOnly(server.tls.chainFile());
         log.start();
         root.addAppender(log);
     }

@@ -29,14 +29,14 @@ import io.mailserver.testkit.TempStore;
  * example.test with alice (Alice Liddell) and bob, the alias team@ (alice, bob, carol@remote.test), and
  * the empty local domain other.example.
  */
-final class SmtpTestServer implements AutoCloseable {
-    final TempStore temp;
-    final ServerConfig config;
-    final SmtpService service;
-    final User alice;
-    final User bob;
+public final class SmtpTestServer implements AutoCloseable {
+    public final TempStore temp;
+    public final ServerConfig config;
+    public final SmtpService service;
+    public final User alice;
+    public final User bob;
     /** The server's certificate when started with {@link #startSecure}, else null. */
-    ServerTls tls;
+    public ServerTls tls;
 
     private SmtpTestServer(TempStore temp, ServerConfig config, SmtpService service, User alice, User bob) {
         this.temp = temp;
@@ -50,7 +50,7 @@ final class SmtpTestServer implements AutoCloseable {
      * With TLS and AUTH: MX, submission and SMTPS on ephemeral ports, host name {@code localhost} so that the
      * self-signed certificate made in the data directory verifies by name; passwords are "pw".
      */
-    static SmtpTestServer startSecure(Map<String, String> overrides) {
+    public static SmtpTestServer startSecure(Map<String, String> overrides) {
         Map<String, String> keys = new HashMap<>(overrides);
         keys.putIfAbsent("server.hostname", "localhost");
         keys.putIfAbsent("submission.listen", "127.0.0.1:0");
@@ -59,7 +59,7 @@ final class SmtpTestServer implements AutoCloseable {
         return start(keys);
     }
 
-    static SmtpTestServer start() {
+    public static SmtpTestServer start() {
         return start(Map.of());
     }
 
@@ -67,12 +67,12 @@ final class SmtpTestServer implements AutoCloseable {
      * {@code overrides} are configuration keys; the error tarpit delay is off unless "test.error-delay" is given, and
      * passwords are hashed with the cheap test hasher unless "test.real-hashing" is given.
      */
-    static SmtpTestServer start(Map<String, String> overrides) {
+    public static SmtpTestServer start(Map<String, String> overrides) {
         return start(overrides, null);
     }
 
     /** As {@link #start(Map)}, with the standard checks plus the mail-authentication ones {@code auth} makes from the configuration. */
-    static SmtpTestServer start(Map<String, String> overrides, Function<ServerConfig, MailAuthChecks> auth) {
+    public static SmtpTestServer start(Map<String, String> overrides, Function<ServerConfig, MailAuthChecks> auth) {
         TempStore temp = overrides.containsKey("test.real-hashing") ? TempStore.createWithRealHashing() : TempStore.create();
         try {
             MailStore store = temp.store();
@@ -110,24 +110,24 @@ final class SmtpTestServer implements AutoCloseable {
         }
     }
 
-    MailStore store() {
+    public MailStore store() {
         return temp.store();
     }
 
-    int port() {
+    public int port() {
         return service.port();
     }
 
-    RawSmtp connect() {
+    public RawSmtp connect() {
         return RawSmtp.connect(port());
     }
 
-    List<MaildropEntry> maildrop(User user) {
+    public List<MaildropEntry> maildrop(User user) {
         return store().maildrops().snapshot(user.id());
     }
 
     /** The newest message of a user's maildrop as POP3 would send it (Return-Path first). */
-    byte[] lastMessage(User user) {
+    public byte[] lastMessage(User user) {
         List<MaildropEntry> entries = maildrop(user);
         if (entries.isEmpty()) {
             throw new AssertionError("maildrop of " + user.address() + " is empty");
@@ -139,12 +139,12 @@ final class SmtpTestServer implements AutoCloseable {
         }
     }
 
-    Optional<User> user(String address) {
+    public Optional<User> user(String address) {
         return store().users().find(MailAddress.parse(address));
     }
 
     /** Messages in every maildrop plus queue rows: what "nothing stored" must find as zero. */
-    int storedCount() {
+    public int storedCount() {
         int n = 0;
         for (User u : store().users().list(Optional.empty())) {
             n += maildrop(u).size();

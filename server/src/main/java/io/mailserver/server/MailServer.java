@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import io.mailserver.config.ServerConfig;
 import io.mailserver.mta.SmtpService;
-import io.mailserver.mta.outbound.OutboundService;
+import io.mailserver.relay.OutboundService;
 import io.mailserver.mta.smtp.SmtpContext;
 import io.mailserver.mta.smtp.SmtpSettings;
 import io.mailserver.mta.smtp.check.DkimSignatureVerification;

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import io.mailserver.mta.outbound.dns.DnsAnswer;
-import io.mailserver.mta.outbound.testing.StaticDns;
+import io.mailserver.mailauth.dns.DnsAnswer;
+import io.mailserver.mailauth.dns.StaticDns;
 import io.mailserver.mta.smtp.check.CheckResult;
 import io.mailserver.mta.smtp.check.ContentPatternCheck;
 import io.mailserver.mta.smtp.check.DataCheck;

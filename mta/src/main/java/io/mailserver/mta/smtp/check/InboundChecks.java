@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
-import io.mailserver.mta.outbound.dns.DnsResolver;
+import io.mailserver.mailauth.dns.DnsResolver;
 import io.mailserver.mta.smtp.MailParameters;
 import io.mailserver.mta.smtp.Recipient;
 import io.mailserver.mta.smtp.ReversePath;

@@ -3,9 +3,9 @@ package io.mailserver.mta.smtp.check;
 import java.net.InetAddress;
 import java.util.function.Predicate;
 
-import io.mailserver.mta.outbound.dns.DnsAnswer;
-import io.mailserver.mta.outbound.dns.DnsResolver;
-import io.mailserver.mta.outbound.dns.MxRecord;
+import io.mailserver.mailauth.dns.DnsAnswer;
+import io.mailserver.mailauth.dns.DnsResolver;
+import io.mailserver.mailauth.dns.MxRecord;
 import io.mailserver.mta.smtp.MailParameters;
 import io.mailserver.mta.smtp.ReversePath;
 import io.mailserver.mta.smtp.SmtpSession;

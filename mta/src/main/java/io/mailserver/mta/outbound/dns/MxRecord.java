@@ -1,8 +1,0 @@
-package io.mailserver.mta.outbound.dns;
-
-/** One MX record: preference and exchange host (lower case, no trailing dot; "" for a null MX, RFC 7505). */
-public record MxRecord(int preference, String host) {
-    public boolean isNullMx() {
-        return host.isEmpty();
-    }
-}
