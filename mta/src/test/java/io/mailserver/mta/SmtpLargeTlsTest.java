@@ -3,7 +3,6 @@ package io.mailserver.mta;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import io.mailserver.testkit.TestTls;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -37,6 +36,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.mailserver.testkit.BigContent;
 import io.mailserver.store.MaildropEntry;
+import io.mailserver.testkit.TestTls;
 
 /**
  * A 50 MB message in over TLS: submission with STARTTLS and SMTPS (implicit TLS), from a Java client writing as fast

@@ -3,19 +3,16 @@ package io.mailserver.mta;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mailserver.testkit.TestTls;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -82,7 +79,7 @@ class SmtpTarpitTest {
                 assertTrue(plain.reply().startsWith("500 "), "BAD" + i + " (the fourth is delayed)");
             }
             assertEquals("220 2.0.0 Ready to start TLS\r\n", plain.reply());
-            SSLSocket tls = (SSLSocket) trustingAnything().getSocketFactory().createSocket(socket, "localhost", socket.getPort(), true);
+            SSLSocket tls = (SSLSocket) TestTls.trustingAnyone().getSocketFactory().createSocket(socket, "localhost", socket.getPort(), true);
             tls.startHandshake();
             RawSmtp c = new RawSmtp(tls);
             // had the EHLO run under TLS, MAIL would be accepted; had the MAIL run, this would be a nested MAIL
@@ -91,24 +88,6 @@ class SmtpTarpitTest {
         }
     }
 
-    private static SSLContext trustingAnything() throws Exception {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] { new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        } }, null);
-        return context;
-    }
 
     /**
      * More sessions than the listener has handler threads each wait for a tarpitted reply (20 s); a new client is

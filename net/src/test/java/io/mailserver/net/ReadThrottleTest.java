@@ -17,10 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.filterchain.IoFilter;
@@ -36,6 +33,7 @@ import io.mailserver.config.HostPort;
 import io.mailserver.config.ServerConfig;
 import io.mailserver.net.tls.ServerTls;
 import io.mailserver.session.Line;
+import io.mailserver.testkit.TestTls;
 
 /**
  * The heap one session's input can pin, measured on a real {@link Listener} over a real socket: a handler that
@@ -264,22 +262,7 @@ class ReadThrottleTest {
     }
 
     private static Socket tlsClient(int port) throws Exception {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] { new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-                return new java.security.cert.X509Certificate[0];
-            }
-        } }, null);
-        SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port);
+        SSLSocket s = (SSLSocket) TestTls.trustingAnyone().getSocketFactory().createSocket("127.0.0.1", port);
         s.startHandshake();
         return s;
     }

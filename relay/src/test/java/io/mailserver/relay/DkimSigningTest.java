@@ -3,7 +3,6 @@ package io.mailserver.relay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.mailserver.testkit.TestTls;
 
 import io.mailserver.mailauth.dkim.DkimAlgorithm;
 import io.mailserver.mailauth.dkim.DkimKeys;
@@ -16,6 +15,7 @@ import io.mailserver.relay.client.SmtpTimeouts;
 import io.mailserver.relay.testing.PeerSmtpServer;
 import io.mailserver.store.DkimKey;
 import io.mailserver.store.MailAddress;
+import io.mailserver.testkit.TestTls;
 import io.mailserver.testkit.dkim.PythonDkim;
 import io.mailserver.testkit.dns.LoopbackDnsServer;
 import jakarta.mail.Message;

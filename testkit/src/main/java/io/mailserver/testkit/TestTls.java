@@ -7,7 +7,9 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /** TLS client contexts for tests that talk to a server with a self-signed certificate. */
 public final class TestTls {
@@ -25,6 +27,29 @@ public final class TestTls {
         tmf.init(trust);
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, tmf.getTrustManagers(), null);
+        return context;
+    }
+
+    /**
+     * A client context that accepts any server certificate, for tests about what happens inside TLS, not about
+     * trust. A new context per call, so no TLS session is ever resumed between connections.
+     */
+    public static SSLContext trustingAnyone() throws Exception {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[] {new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        }}, null);
         return context;
     }
 }

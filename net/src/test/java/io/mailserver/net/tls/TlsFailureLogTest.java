@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mailserver.testkit.TestTls;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
@@ -156,7 +157,7 @@ class TlsFailureLogTest {
         });
         acceptor.bind(new InetSocketAddress("127.0.0.1", 0));
         try (Socket plain = new Socket("127.0.0.1", acceptor.getLocalAddress().getPort());
-             SSLSocket client = (SSLSocket) TlsTestSupport.trustingClient().getSocketFactory()
+             SSLSocket client = (SSLSocket) TestTls.trustingAnyone().getSocketFactory()
                      .createSocket(plain, "localhost", plain.getPort(), true)) {
             plain.setReceiveBufferSize(4096);
             client.startHandshake();

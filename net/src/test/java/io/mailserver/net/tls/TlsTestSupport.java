@@ -1,5 +1,6 @@
 package io.mailserver.net.tls;
 
+import io.mailserver.testkit.TestTls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,10 +16,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /** Certificates on disk, a TLS client that trusts anything, and {@code openssl} as a subprocess. */
 final class TlsTestSupport {
@@ -33,31 +31,11 @@ final class TlsTestSupport {
         return m.sha256Fingerprint();
     }
 
-    /** A client context that accepts any server certificate; a new one per call, so no session is ever resumed. */
-    static SSLContext trustingClient() throws Exception {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] { new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        } }, null);
-        return context;
-    }
-
     /** Puts TLS on a connected socket (after STARTTLS) or opens an implicit-TLS connection when {@code plain} is null. */
     static SSLSocket handshake(Socket plain, int port) throws Exception {
         SSLSocket tls = plain == null
-                ? (SSLSocket) trustingClient().getSocketFactory().createSocket("127.0.0.1", port)
-                : (SSLSocket) trustingClient().getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
+                ? (SSLSocket) TestTls.trustingAnyone().getSocketFactory().createSocket("127.0.0.1", port)
+                : (SSLSocket) TestTls.trustingAnyone().getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
         tls.setSoTimeout(10_000);
         tls.startHandshake();
         return tls;

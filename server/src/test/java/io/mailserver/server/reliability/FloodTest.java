@@ -12,7 +12,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -27,16 +26,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import io.mailserver.testkit.TestFiles;
+import io.mailserver.testkit.TestTls;
 
 /**
  * Issue 10: the heap a client can pin is bounded, and delayed replies hold no handler thread. The whole server in
@@ -308,7 +305,7 @@ class FloodTest {
             case SMTP_TLS_BARE_LF -> {
                 w.smtp("EHLO flood.far.test", "250");
                 w.smtp("STARTTLS", "220 ");
-                SSLSocket tls = (SSLSocket) trustingAnything().getSocketFactory().createSocket(w.socket, "mx.example.test",
+                SSLSocket tls = (SSLSocket) TestTls.trustingAnyone().getSocketFactory().createSocket(w.socket, "mx.example.test",
                         w.socket.getPort(), true);
                 open.add(tls);
                 tls.startHandshake();
@@ -353,24 +350,6 @@ class FloodTest {
         return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static SSLContext trustingAnything() throws Exception {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] { new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        } }, null);
-        return context;
-    }
 
     private static void pause(long millis) {
         try {
